@@ -1,0 +1,41 @@
+// The piherd command line (DESIGN.md, "CLI (contract)"): parsing of the common flags and the
+// table of subcommands. Each subcommand lives in its own cmd_*.cc and returns the process
+// exit code.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "platform/status.h"
+
+namespace piherd {
+
+struct CliOptions {
+  std::string command;                  // validate | plan | apply | run | status | version
+  std::vector<std::string> manifests;   // -f PATH (file or directory), repeatable
+  std::string stateDir;                 // --state-dir; empty = ".piherd" beside the manifests
+  std::string sshKey;                   // --ssh-key: overrides every Machine's privateKeyFile
+  std::string knownHosts;               // --known-hosts: overrides the Cluster's knownHostsFile
+  bool insecureAcceptNewHostKeys = false;
+  std::string logFormat = "text";       // text | json
+  int resyncSeconds = 30;               // --resync (run)
+  std::string metricsAddr = "127.0.0.1:9820";
+  std::string kubeconfig;               // --kubeconfig (run)
+  int parallel = 8;                     // --parallel: hosts worked on at once
+  bool color = false;
+};
+
+// Parses argv; on error returns InvalidArgument with a message meant for stderr.
+Result<CliOptions> parseCli(const std::vector<std::string>& args);
+std::string cliUsage();
+
+// Runs the whole CLI; returns the exit code.
+int runCli(int argc, char** argv);
+
+// Subcommands (cmd_*.cc).
+int cmdValidate(const CliOptions& options);
+int cmdPlan(const CliOptions& options);
+int cmdApply(const CliOptions& options);
+
+}  // namespace piherd

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of piherd from Debian's package archive.
+# Safe to run twice: apt-get install is idempotent, and the update is skipped when
+# everything is already present.
+set -euo pipefail
+
+BUILD_PKGS=(
+  build-essential cmake pkg-config
+  libcpp-httplib-dev nlohmann-json3-dev libyaml-cpp-dev libssh-dev libssl-dev
+  prometheus-cpp-dev libgtest-dev libgmock-dev libexpected-dev zlib1g-dev
+)
+# The test fleet: nspawn hosts, their base image, the local apt repository.
+FLEET_PKGS=(
+  systemd-container debootstrap iproute2 openssh-client dpkg-dev apt-utils
+  python3 gnupg curl procps kmod
+)
+
+want=("${BUILD_PKGS[@]}")
+if [[ "${1:-}" != "--build-only" ]]; then
+  want+=("${FLEET_PKGS[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[[ $(id -u) -eq 0 ]] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
