@@ -1,0 +1,166 @@
+#include "reconcilers/action.h"
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "reconcilers/unified_diff.h"
+
+namespace piherd {
+namespace {
+
+std::string joinWords(const std::vector<std::string>& words, const char* sep = " ") {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : sep) + w;
+  return out;
+}
+
+std::string lastLines(const std::string& text, size_t maxChars = 600) {
+  std::string t = text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+  return t.size() > maxChars ? "..." + t.substr(t.size() - maxChars) : t;
+}
+
+// Runs a command that must succeed; a non-zero exit becomes an Internal error quoting the
+// tail of stderr (commands here never carry secrets on their command line).
+Status runChecked(Transport& t, const std::vector<std::string>& argv, ExecOptions opts = {}) {
+  auto r = t.run(argv, opts);
+  if (!r) return tl::unexpected(r.error());
+  if (!r->ok()) {
+    return makeError(ErrorCode::kInternal, joinWords(argv) + ": exit " +
+                                               std::to_string(r->exitStatus) + ": " +
+                                               lastLines(r->err.empty() ? r->out : r->err));
+  }
+  return okStatus();
+}
+
+std::string unitOpName(UnitAction::Op op) {
+  switch (op) {
+    case UnitAction::Op::kEnable: return "enable";
+    case UnitAction::Op::kStart: return "start";
+    case UnitAction::Op::kRestart: return "restart";
+  }
+  return "?";
+}
+
+std::string describe(const WriteFileAction& a) {
+  std::string head = (a.previous ? "update " : "create ") + a.file.path;
+  if (a.secret) return head + " (secret content not shown)";
+  return head + "\n" + unifiedDiff(a.file.path, a.previous.value_or(""), a.file.content);
+}
+std::string describe(const SetSysctlAction& a) {
+  return "sysctl " + a.key + ": " + (a.from.empty() ? "(unset)" : a.from) + " -> " + a.to;
+}
+std::string describe(const LoadModuleAction& a) { return "load kernel module " + a.name; }
+std::string describe(const SwapOffAction& a) { return "swapoff " + joinWords(a.devices); }
+std::string describe(const InstallPackagesAction& a) {
+  std::string out = "install packages:";
+  for (const auto& p : a.packages) {
+    out += "\n    " + p.name + ": " + (p.from.empty() ? "(not installed)" : p.from) + " -> " +
+           (p.to.empty() ? "(repository candidate)" : p.to);
+    if (!p.from.empty()) out += "  [version change on an installed package]";
+  }
+  return out;
+}
+std::string describe(const HoldPackagesAction& a) { return "apt-mark hold " + joinWords(a.names); }
+std::string describe(const UnitAction& a) { return "systemctl " + unitOpName(a.op) + " " + a.unit; }
+std::string describe(const InstallKeyringAction& a) {
+  return "install signing key " + (a.url.empty() ? std::string("(from a local file)") : a.url) +
+         " as " + a.path;
+}
+std::string describe(const ConfigureContainerdAction& a) {
+  return std::string("write ") + "/etc/containerd/config.toml: containerd's default config with " +
+         "cgroup driver " + a.cgroupDriver + " (exact diff shown once containerd is installed)";
+}
+std::string describe(const RebootAction& a) { return "reboot the host: " + a.reason; }
+
+Status apply(const WriteFileAction& a, Transport& t) {
+  auto dir = std::filesystem::path(a.file.path).parent_path().string();
+  if (auto s = runChecked(t, {"mkdir", "-p", "--", dir}); !s) return s;
+  return t.writeFile(a.file);
+}
+Status apply(const SetSysctlAction& a, Transport& t) {
+  return runChecked(t, {"sysctl", "-q", "-w", a.key + "=" + a.to});
+}
+Status apply(const LoadModuleAction& a, Transport& t) {
+  return runChecked(t, {"modprobe", "--", a.name});
+}
+Status apply(const SwapOffAction&, Transport& t) { return runChecked(t, {"swapoff", "-a"}); }
+Status apply(const InstallPackagesAction& a, Transport& t) {
+  ExecOptions slow{.timeout = std::chrono::minutes(20)};
+  if (auto s = runChecked(t, {"apt-get", "update", "-q"}, slow); !s) return s;
+  std::vector<std::string> argv = {
+      "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q",
+      "--no-install-recommends", "--allow-downgrades", "--allow-change-held-packages",
+      "-o", "Dpkg::Options::=--force-confold", "-o", "Dpkg::Options::=--force-confdef"};
+  for (const auto& p : a.packages) argv.push_back(p.to.empty() ? p.name : p.name + "=" + p.to);
+  return runChecked(t, argv, slow);
+}
+Status apply(const HoldPackagesAction& a, Transport& t) {
+  std::vector<std::string> argv = {"apt-mark", "hold"};
+  argv.insert(argv.end(), a.names.begin(), a.names.end());
+  return runChecked(t, argv);
+}
+Status apply(const UnitAction& a, Transport& t) {
+  return runChecked(t, {"systemctl", unitOpName(a.op), "--", a.unit});
+}
+Status apply(const InstallKeyringAction& a, Transport& t) {
+  // $1 = keyring path, $2 = URL (empty: the armored key is on stdin).
+  static const std::string kScript =
+      "set -e; umask 022; mkdir -p \"$(dirname \"$1\")\"; tmp=\"$1.piherd-tmp\"; "
+      "if [ -n \"$2\" ]; then curl -fsSL --max-time 60 -- \"$2\"; else cat; fi "
+      "| gpg --batch --yes --dearmor -o \"$tmp\"; chmod 644 \"$tmp\"; mv -f \"$tmp\" \"$1\"";
+  return runChecked(t, {"sh", "-c", kScript, "piherd-keyring", a.path, a.url},
+                    ExecOptions{.stdinData = a.url.empty() ? a.armoredKey : ""});
+}
+Status apply(const ConfigureContainerdAction& a, Transport& t) {
+  auto r = t.run({"containerd", "config", "default"});
+  if (!r) return tl::unexpected(r.error());
+  if (!r->ok()) return makeError(ErrorCode::kInternal, "containerd config default: " + r->err);
+  return apply(WriteFileAction{.file = {.path = "/etc/containerd/config.toml",
+                                        .content = containerdConfigWithCgroupDriver(
+                                            r->out, a.cgroupDriver)}},
+               t);
+}
+Status apply(const RebootAction&, Transport& t) {
+  auto before = t.readFile("/proc/sys/kernel/random/boot_id");
+  if (!before) return tl::unexpected(before.error());
+  (void)t.run({"systemctl", "reboot"});  // the connection may drop before an answer
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    auto now = t.readFile("/proc/sys/kernel/random/boot_id");
+    if (now && *now != *before) return okStatus();
+  }
+  return makeError(ErrorCode::kDeadlineExceeded,
+                   t.hostName() + ": did not come back within 10 minutes of the reboot");
+}
+
+}  // namespace
+
+std::string describeAction(const Action& action) {
+  return std::visit([](const auto& a) { return describe(a); }, action);
+}
+
+Status applyAction(const Action& action, Transport& transport) {
+  return std::visit([&](const auto& a) { return apply(a, transport); }, action);
+}
+
+std::string containerdConfigWithCgroupDriver(const std::string& defaultConfig,
+                                             const std::string& cgroupDriver) {
+  const std::string want = cgroupDriver == "systemd" ? "true" : "false";
+  const std::string key = "SystemdCgroup = ";
+  std::string out = defaultConfig;
+  size_t pos = out.find(key);
+  if (pos == std::string::npos) {
+    // containerd 1.x default configs carry the key; a build without it gets the section.
+    out += "\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n  " +
+           key + want + "\n";
+    return out;
+  }
+  size_t end = out.find('\n', pos);
+  out.replace(pos, (end == std::string::npos ? out.size() : end) - pos, key + want);
+  return out;
+}
+
+}  // namespace piherd

@@ -1,0 +1,96 @@
+// Observation: every fact the facets need about one host, gathered in ONE round trip per pass.
+// Facets add typed queries to a QuerySet; observeHost() sends them as data on stdin to one
+// fixed shell script (no value is ever spliced into the script) and parses its tab-separated
+// answers into HostFacts, which planning then reads without touching the host again.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "platform/status.h"
+#include "platform/transport.h"
+
+namespace piherd {
+
+enum class QueryKind { kFile, kSysctl, kModule, kPackage, kUnit, kHolds, kSwaps, kCapEff,
+                       kContainerdDefault };
+
+struct Query {
+  QueryKind kind;
+  std::string arg;  // path, key, name; "-" for argument-less queries
+  auto operator<=>(const Query&) const = default;
+};
+
+class QuerySet {
+ public:
+  void add(QueryKind kind, std::string arg = "-") { queries_.insert({kind, std::move(arg)}); }
+  const std::set<Query>& queries() const { return queries_; }
+  // The stdin document for the observation script: one "kind arg" line per query.
+  std::string toStdin() const;
+
+ private:
+  std::set<Query> queries_;
+};
+
+struct FileFact {
+  bool exists = false;
+  std::string content;
+  std::string mode;  // octal, e.g. "644"
+  std::string owner;
+  std::string group;
+};
+
+struct SysctlFact {
+  bool exists = false;
+  std::string value;  // whitespace normalized to single spaces
+  bool writable = false;
+};
+
+struct PackageFact {
+  bool installed = false;
+  std::string version;  // Debian version, e.g. "1.34.2-1.1"
+};
+
+struct UnitFact {
+  std::string active;   // systemctl is-active: active, inactive, failed, ...
+  std::string enabled;  // systemctl is-enabled: enabled, disabled, masked, ...
+};
+
+class HostFacts {
+ public:
+  FileFact file(const std::string& path) const;
+  SysctlFact sysctl(const std::string& key) const;
+  bool moduleLoaded(const std::string& name) const;
+  PackageFact package(const std::string& name) const;
+  UnitFact unit(const std::string& name) const;
+  const std::set<std::string>& holds() const { return holds_; }
+  const std::vector<std::string>& activeSwaps() const { return swaps_; }
+  bool canLoadModules() const;  // CAP_SYS_MODULE in the effective set
+  std::optional<std::string> containerdDefaultConfig() const { return containerdDefault_; }
+
+  // Parses the observation script's output; InvalidArgument when it is malformed or cut short.
+  static Result<HostFacts> parse(const std::string& output);
+
+ private:
+  std::map<std::string, FileFact> files_;
+  std::map<std::string, SysctlFact> sysctls_;
+  std::map<std::string, bool> modules_;
+  std::map<std::string, PackageFact> packages_;
+  std::map<std::string, UnitFact> units_;
+  std::set<std::string> holds_;
+  std::vector<std::string> swaps_;
+  unsigned long long capEff_ = 0;
+  std::optional<std::string> containerdDefault_;
+};
+
+// The fixed observation script (POSIX sh). Exposed for tests that run it locally.
+const std::string& observationScript();
+
+// One round trip: runs the script on the host with the queries on stdin.
+Result<HostFacts> observeHost(Transport& transport, const QuerySet& queries);
+
+}  // namespace piherd

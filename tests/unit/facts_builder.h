@@ -1,0 +1,52 @@
+// Test helper: builds observation-script output line by line and parses it with the real
+// parser, so facet tests start from exactly what a host would report.
+#pragma once
+
+#include <string>
+
+#include "platform/base64.h"
+#include "reconcilers/observation.h"
+
+namespace piherd::testing {
+
+class FactsBuilder {
+ public:
+  FactsBuilder& file(const std::string& path, const std::string& content,
+                     const std::string& mode = "644") {
+    return line("file", path, "stat", mode + " root root")
+        .line("file", path, "content", base64Encode(content));
+  }
+  FactsBuilder& sysctl(const std::string& key, const std::string& value, bool writable = true) {
+    return line("sysctl", key, "value", value).line("sysctl", key, "writable", writable ? "1" : "0");
+  }
+  FactsBuilder& module(const std::string& name) { return line("module", name, "loaded", "1"); }
+  FactsBuilder& package(const std::string& name, const std::string& version) {
+    return line("package", name, "status", "installed " + version);
+  }
+  FactsBuilder& unit(const std::string& name, const std::string& active,
+                     const std::string& enabled) {
+    return line("unit", name, "active", active).line("unit", name, "enabled", enabled);
+  }
+  FactsBuilder& holds(const std::string& list) { return line("holds", "-", "list", list); }
+  FactsBuilder& swaps(const std::string& list) { return line("swaps", "-", "list", list); }
+  FactsBuilder& canLoadModules(bool can) {
+    return line("capeff", "-", "value", can ? "000001ffffffffff" : "00000000a80425fb");
+  }
+  FactsBuilder& containerdDefault(const std::string& config) {
+    return line("containerd-default", "-", "content", base64Encode(config));
+  }
+  HostFacts build() const {
+    auto f = HostFacts::parse(text_ + "end\t-\t-\t-\n");
+    return f ? *f : HostFacts{};
+  }
+
+ private:
+  FactsBuilder& line(const std::string& a, const std::string& b, const std::string& c,
+                     const std::string& d) {
+    text_ += a + "\t" + b + "\t" + c + "\t" + d + "\n";
+    return *this;
+  }
+  std::string text_;
+};
+
+}  // namespace piherd::testing
