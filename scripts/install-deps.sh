@@ -12,7 +12,7 @@ BUILD_PKGS=(
 # The test fleet: nspawn hosts, their base image, the local apt repository.
 FLEET_PKGS=(
   systemd-container debootstrap iproute2 openssh-client dpkg-dev apt-utils
-  python3 gnupg curl procps kmod
+  python3 gnupg curl procps kmod iptables
 )
 
 want=("${BUILD_PKGS[@]}")

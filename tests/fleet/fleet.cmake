@@ -1,0 +1,38 @@
+# Fleet tests (label "fleet"): they run against real hosts booted by tests/fleet/fleet
+# (docs/fleet.md) and need root. The CTest fixture "fleet" boots the hosts before the first
+# test that requires it (fleet_up) and tears everything down after the last one, pass or
+# fail (fleet_down). Included by tests/CMakeLists.txt.
+
+set(PIHERD_FLEET_RUN "/var/tmp/piherd-fleet/run" CACHE PATH
+    "Run directory of the test fleet (inventory, keys, host disks)")
+set(PIHERD_FLEET_HOSTS 5 CACHE STRING "How many hosts the fleet tests boot")
+
+set(_fleet_cmd ${CMAKE_CURRENT_LIST_DIR}/fleet)
+set(_fleet_inventory ${PIHERD_FLEET_RUN}/inventory.json)
+set(_fleet_env "PIHERD_FLEET_RUN=${PIHERD_FLEET_RUN}" "PIHERD_FLEET_INVENTORY=${_fleet_inventory}")
+
+# The first run builds the base image (debootstrap, about a minute) and the apt repository;
+# later runs boot from the caches in seconds.
+add_test(NAME fleet_up COMMAND ${_fleet_cmd} up ${PIHERD_FLEET_HOSTS})
+set_tests_properties(fleet_up PROPERTIES
+  FIXTURES_SETUP fleet LABELS fleet TIMEOUT 900 RUN_SERIAL TRUE ENVIRONMENT "${_fleet_env}")
+
+add_test(NAME fleet_down COMMAND ${_fleet_cmd} down)
+set_tests_properties(fleet_down PROPERTIES
+  FIXTURES_CLEANUP fleet LABELS fleet TIMEOUT 120 RUN_SERIAL TRUE ENVIRONMENT "${_fleet_env}")
+
+# The fleet checks itself: identity of each host, ssh as root and as piherd with sudo, and
+# every fault tool (stop/start, cut/restore, netem, rekey) against the real hosts.
+add_test(NAME fleet_selftest COMMAND ${CMAKE_CURRENT_LIST_DIR}/lib/selftest.sh)
+set_tests_properties(fleet_selftest PROPERTIES
+  FIXTURES_REQUIRED fleet LABELS fleet TIMEOUT 300 RUN_SERIAL TRUE ENVIRONMENT "${_fleet_env}")
+
+if(TARGET piherd_fleet_tests)
+  gtest_discover_tests(piherd_fleet_tests
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES
+      LABELS fleet
+      FIXTURES_REQUIRED fleet
+      ENVIRONMENT "PIHERD_FLEET_INVENTORY=${_fleet_inventory}"
+      RUN_SERIAL TRUE)
+endif()
