@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The README's "run" command: piherd's main job on its embedded default, a local demo fleet.
+# It boots a few throwaway Debian hosts (systemd-nspawn containers with real systemd and
+# sshd, tests/fleet/fleet), writes a Cluster, its Machines and its VirtualIP for them, then
+# shows `piherd plan`, runs `piherd apply` and plans once more to show nothing is left to do.
+# The hosts stay up afterwards so you can look around; tear them down with
+#   sudo tests/fleet/fleet down
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "demo.sh boots test hosts in containers and needs root: sudo scripts/demo.sh" >&2
+  exit 1
+fi
+HOSTS=${PIHERD_DEMO_HOSTS:-3}
+DEMO_DIR=${PIHERD_DEMO_DIR:-/var/tmp/piherd-demo}
+export PIHERD_FLEET_RUN=${PIHERD_FLEET_RUN:-/var/tmp/piherd-fleet/run}
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "Installing dependencies and building piherd"
+scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"${JOBS:-2}" --target piherd
+PIHERD=$PWD/build/piherd
+
+step "Booting a demo fleet of $HOSTS hosts (the first run builds a base image: about 2 minutes)"
+tests/fleet/fleet up "$HOSTS"
+
+step "Writing manifests for the fleet to $DEMO_DIR"
+rm -rf "$DEMO_DIR" && mkdir -p "$DEMO_DIR"
+python3 scripts/demo_manifests.py "$PIHERD_FLEET_RUN/inventory.json" "$DEMO_DIR"
+ls "$DEMO_DIR"
+"$PIHERD" validate -f "$DEMO_DIR"
+
+step "piherd plan: what would change (nothing is changed yet)"
+rc=0; "$PIHERD" plan -f "$DEMO_DIR" || rc=$?
+[[ $rc -eq 2 ]] || { echo "demo: expected pending changes (exit 2), got exit $rc" >&2; exit 1; }
+
+step "piherd apply: converging every host"
+"$PIHERD" apply -f "$DEMO_DIR"
+
+step "piherd plan again: nothing left to change"
+"$PIHERD" plan -f "$DEMO_DIR"
+
+cat <<EOT
+
+Done. The demo hosts are still running:
+  sudo tests/fleet/fleet status              list them
+  sudo tests/fleet/fleet ssh phf-h1          log in to one
+  sudo $PIHERD plan -f $DEMO_DIR   try some drift (e.g. sysctl -w net.ipv4.ip_forward=0 on a host)
+  sudo tests/fleet/fleet down                tear the demo fleet down
+EOT
