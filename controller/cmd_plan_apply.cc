@@ -1,18 +1,85 @@
-// Placeholder until the host facets land (issue: host facets, plan and apply).
+// `piherd plan` and `piherd apply` (DESIGN.md, "CLI (contract)"). Both load and validate the
+// manifests first: an invalid set touches no host. plan observes every host and prints what
+// would change (exit 0 nothing, 2 pending, 1 error); apply converges every host in parallel
+// with live progress and a summary (exit 0 only when every machine converged).
 #include <iostream>
+#include <mutex>
 
+#include "api/manifest_set.h"
 #include "controller/cli.h"
+#include "controller/desired_state.h"
+#include "controller/host_runner.h"
+#include "platform/transport_pool.h"
 
 namespace piherd {
+namespace {
 
-int cmdPlan(const CliOptions&) {
-  std::cerr << "piherd plan: not available in this version yet\n";
-  return 1;
+struct Prepared {
+  std::vector<HostTarget> hosts;
+  std::unique_ptr<TransportPool> pool;
+};
+
+// Loads, validates and resolves everything; prints the problems and returns nullopt when the
+// manifests cannot be used.
+std::optional<Prepared> prepare(const CliOptions& o) {
+  LoadResult loaded = loadValidatedManifests(o.manifests);
+  for (const auto& d : loaded.diagnostics) std::cerr << formatDiagnostic(d) << "\n";
+  if (!loaded.ok()) {
+    std::cerr << "piherd " << o.command << ": the manifests are invalid; no host was touched\n";
+    return std::nullopt;
+  }
+  auto targets = buildMachineTargets(loaded.set, o);
+  if (!targets) {
+    std::cerr << "piherd " << o.command << ": " << targets.error().message << "\n";
+    return std::nullopt;
+  }
+  Prepared p;
+  p.pool = std::make_unique<TransportPool>(
+      TransportPool::Options{.maxConcurrent = static_cast<size_t>(o.parallel)});
+  for (auto& t : *targets) {
+    p.hosts.push_back({.desired = std::move(t.desired),
+                       .address = t.ssh.address,
+                       .transport = p.pool->get(t.ssh)});
+  }
+  return p;
 }
 
-int cmdApply(const CliOptions&) {
-  std::cerr << "piherd apply: not available in this version yet\n";
-  return 1;
+}  // namespace
+
+int cmdPlan(const CliOptions& o) {
+  auto p = prepare(o);
+  if (!p) return 1;
+  HostReconciler reconciler(HostReconciler::defaultFacets());
+  auto outcomes = reconcileHosts(p->hosts, reconciler, ReconcileMode::kPlan, o.parallel, nullptr);
+  std::cout << renderPlan(p->hosts, outcomes);
+  size_t pending = 0, failed = 0;
+  for (const auto& h : outcomes) {
+    pending += h.changesPending();
+    failed += !h.error.empty();
+  }
+  std::cout << "\nPlan: " << outcomes.size() << " machines, " << pending
+            << " with changes pending, " << failed << " not observed.\n";
+  if (failed > 0) return 1;
+  return pending > 0 ? 2 : 0;
+}
+
+int cmdApply(const CliOptions& o) {
+  auto p = prepare(o);
+  if (!p) return 1;
+  std::mutex outMutex;
+  ProgressFn progress = [&](const std::string& machine, const std::string& facet,
+                            const std::string& message) {
+    std::lock_guard<std::mutex> lock(outMutex);
+    std::cout << "[" << machine << "] " << (facet.empty() ? "" : facet + ": ") << message
+              << std::endl;
+  };
+  HostReconciler reconciler(HostReconciler::defaultFacets());
+  auto outcomes = reconcileHosts(p->hosts, reconciler, ReconcileMode::kApply, o.parallel, progress);
+  std::cout << "\n" << renderSummary(p->hosts, outcomes);
+  size_t converged = 0;
+  for (const auto& h : outcomes) converged += h.converged();
+  std::cout << "\nApply: " << converged << "/" << outcomes.size() << " machines converged.\n";
+  return converged == outcomes.size() ? 0 : 1;
 }
 
 }  // namespace piherd

@@ -1,0 +1,74 @@
+#include "controller/desired_state.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace piherd {
+namespace {
+
+bool isUrl(const std::string& s) { return s.find("://") != std::string::npos; }
+
+// A path from a manifest, relative to that manifest; a CLI flag overrides it as given.
+std::string pathFrom(const std::string& flag, const SourceRef& source, const std::string& value) {
+  return flag.empty() ? resolveManifestPath(source, value) : flag;
+}
+
+Result<std::string> readLocalFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return makeError(ErrorCode::kInvalidArgument, what + ": cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+SshTarget sshTargetFor(const Machine& m, const Cluster& c, const CliOptions& o) {
+  MachineSettings s = effectiveSsh(m, c);
+  const SourceRef& keySource = m.spec.ssh.privateKeyFile.empty() ? c.source : m.source;
+  const SourceRef& hostsSource = m.spec.ssh.knownHostsFile.empty() ? c.source : m.source;
+  SshTarget t;
+  t.machine = m.metadata.name;
+  t.address = s.host;
+  t.port = s.port;
+  t.user = s.user;
+  t.privateKeyFile = pathFrom(o.sshKey, keySource, s.privateKeyFile);
+  t.hostKeys.pinnedHostKey = s.hostKey;
+  t.hostKeys.knownHostsFile = pathFrom(o.knownHosts, hostsSource, s.knownHostsFile);
+  t.hostKeys.acceptNewHostKeys = o.insecureAcceptNewHostKeys;
+  return t;
+}
+
+}  // namespace
+
+Result<std::vector<MachineTarget>> buildMachineTargets(const ManifestSet& set,
+                                                       const CliOptions& options) {
+  const Cluster* cluster = set.cluster();
+  if (cluster == nullptr) return makeError(ErrorCode::kInvalidArgument, "no Cluster");
+  const ClusterSpec& spec = cluster->spec;
+  std::string keyContent;
+  if (!isUrl(spec.packages.signingKey)) {
+    std::string path = resolveManifestPath(cluster->source, spec.packages.signingKey);
+    auto key = readLocalFile(path, "Cluster/" + cluster->metadata.name + ": spec.packages.signingKey");
+    if (!key) return tl::unexpected(key.error());
+    keyContent = *key;
+  }
+  std::vector<MachineTarget> out;
+  for (const Machine& m : set.machines) {
+    MachineTarget t;
+    HostDesired& d = t.desired;
+    d.machine = m.metadata.name;
+    d.controlPlane = m.spec.role == kRoleControlPlane;
+    d.allowReboot = m.spec.allowReboot;
+    d.sysctls = effectiveSysctls(*cluster, m.spec.role);
+    d.modules = effectiveModules(*cluster);
+    d.cgroupDriver = spec.runtime.cgroupDriver;
+    d.kubernetesVersion = spec.kubernetesVersion;
+    d.repositoryUrl = spec.packages.repository;
+    d.signingKeyUrl = keyContent.empty() ? spec.packages.signingKey : "";
+    d.signingKeyContent = keyContent;
+    t.ssh = sshTargetFor(m, *cluster, options);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace piherd
