@@ -49,6 +49,11 @@ void planSysctls(const HostDesired& d, const HostFacts& facts, FacetPlan& plan) 
 void planModules(const HostDesired& d, const HostFacts& facts, FacetPlan& plan) {
   for (const auto& m : d.modules) {
     if (facts.moduleLoaded(m)) continue;
+    if (facts.moduleStateUnknown(m)) {
+      plan.notes.push_back("module " + m + ": this host does not show its modules (no " +
+                           "/sys/module); persisted for boot, not checked live");
+      continue;
+    }
     if (facts.canLoadModules()) {
       plan.actions.push_back(LoadModuleAction{m});
     } else {

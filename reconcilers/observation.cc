@@ -46,7 +46,9 @@ while IFS=' ' read -r kind arg; do
       emit sysctl "$arg" missing 1
     fi ;;
   module)
-    if [ -d "/sys/module/$arg" ]; then emit module "$arg" loaded 1; else emit module "$arg" loaded 0; fi ;;
+    if [ -d "/sys/module/$arg" ]; then emit module "$arg" loaded 1
+    elif [ -d /sys/module ]; then emit module "$arg" loaded 0
+    else emit module "$arg" loaded unknown; fi ;;
   package)
     emit package "$arg" status "$(dpkg-query -W -f='${db:Status-Status} ${Version}' -- "$arg" 2>/dev/null)" ;;
   unit)
@@ -161,7 +163,12 @@ Result<HostFacts> HostFacts::parse(const std::string& output) {
       if (field == "value") s.exists = true, s.value = value;
       if (field == "writable") s.writable = value == "1";
     } else if (kind == "module") {
-      f.modules_[arg] = value == "1";
+      if (value == "unknown") {
+        f.modules_.erase(arg);
+        f.unknownModules_.insert(arg);
+      } else {
+        f.modules_[arg] = value == "1";
+      }
     } else if (kind == "package") {
       auto w = words(value);  // "installed 1.34.2-1.1" or "config-files 1.2" or ""
       PackageFact& pf = f.packages_[arg];

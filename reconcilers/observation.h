@@ -65,6 +65,8 @@ class HostFacts {
   FileFact file(const std::string& path) const;
   SysctlFact sysctl(const std::string& key) const;
   bool moduleLoaded(const std::string& name) const;
+  // The host does not say (no /sys/module, as in some sandboxes): neither loaded nor not.
+  bool moduleStateUnknown(const std::string& name) const { return unknownModules_.contains(name); }
   PackageFact package(const std::string& name) const;
   UnitFact unit(const std::string& name) const;
   const std::set<std::string>& holds() const { return holds_; }
@@ -79,6 +81,7 @@ class HostFacts {
   std::map<std::string, FileFact> files_;
   std::map<std::string, SysctlFact> sysctls_;
   std::map<std::string, bool> modules_;
+  std::set<std::string> unknownModules_;
   std::map<std::string, PackageFact> packages_;
   std::map<std::string, UnitFact> units_;
   std::set<std::string> holds_;

@@ -94,6 +94,17 @@ TEST(KernelFacetTest, ReadOnlySysctlAndUnloadableModuleAreNotesNotActions) {
   EXPECT_EQ(plan2.notes.size(), 2u);
 }
 
+TEST(KernelFacetTest, ModulesAHostDoesNotShowAreNotesNotActions) {
+  auto d = desired();
+  auto facts = HostFacts::parse(
+      "module\toverlay\tloaded\tunknown\nmodule\tbr_netfilter\tloaded\tunknown\n"
+      "capeff\t-\tvalue\t000001ffffffffff\nend\t-\t-\t-\n");
+  ASSERT_TRUE(facts);
+  auto plan = KernelFacet().plan(d, *facts);
+  EXPECT_EQ(count<LoadModuleAction>(plan), 0);
+  EXPECT_EQ(plan.notes.size(), 2u);
+}
+
 TEST(KernelFacetTest, SwapIsTurnedOffNowAndInFstab) {
   auto d = desired();
   std::string fstab = "UUID=1 / ext4 defaults 0 1\n/swapfile none swap sw 0 0\n";

@@ -23,6 +23,7 @@ TEST(ObservationParseTest, ParsesEveryKind) {
       "sysctl\tnet.ipv4.ip_forward\twritable\t1\n"
       "sysctl\tkernel.x\tmissing\t1\n"
       "module\toverlay\tloaded\t1\n"
+      "module\tbr_netfilter\tloaded\tunknown\n"
       "package\tkubeadm\tstatus\tinstalled 1.34.2-1.1\n"
       "package\tkubelet\tstatus\tconfig-files 1.34.1-1.1\n"
       "unit\tcontainerd\tactive\tactive\n"
@@ -43,6 +44,8 @@ TEST(ObservationParseTest, ParsesEveryKind) {
   EXPECT_FALSE(f->sysctl("kernel.x").exists);
   EXPECT_TRUE(f->moduleLoaded("overlay"));
   EXPECT_FALSE(f->moduleLoaded("br_netfilter"));
+  EXPECT_TRUE(f->moduleStateUnknown("br_netfilter"));
+  EXPECT_FALSE(f->moduleStateUnknown("overlay"));
   EXPECT_EQ(f->package("kubeadm").version, "1.34.2-1.1");
   EXPECT_FALSE(f->package("kubelet").installed);
   EXPECT_EQ(f->unit("containerd").active, "active");
