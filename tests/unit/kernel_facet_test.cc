@@ -102,7 +102,9 @@ TEST(KernelFacetTest, ModulesAHostDoesNotShowAreNotesNotActions) {
   ASSERT_TRUE(facts);
   auto plan = KernelFacet().plan(d, *facts);
   EXPECT_EQ(count<LoadModuleAction>(plan), 0);
-  EXPECT_EQ(plan.notes.size(), 2u);
+  int moduleNotes = 0;
+  for (const auto& n : plan.notes) moduleNotes += n.find("no /sys/module") != std::string::npos;
+  EXPECT_EQ(moduleNotes, 2);
 }
 
 TEST(KernelFacetTest, SwapIsTurnedOffNowAndInFstab) {
