@@ -52,14 +52,14 @@ class FacetsFleetTest : public ::testing::Test {
   }
 
   // The cluster's manifests for the first `n` fleet hosts, pointing at the fleet's repos.
-  void writeManifests(size_t n) {
+  void writeManifests(size_t n, const std::string& sshUser = "") {
     std::ofstream c(tmp_.file("cluster.yaml"));
     c << "apiVersion: piherd.io/v1alpha1\nkind: Cluster\nmetadata: {name: fleet}\nspec:\n"
       << "  kubernetesVersion: \"1.34.2\"\n  controlPlaneEndpoint: \"10.77.0.100:6443\"\n"
       << "  networking: {podSubnet: 10.244.0.0/16}\n"
       << "  packages:\n    repository: " << inv_.aptBaseUrl << "/kubernetes/v1.34/deb/\n"
       << "    signingKey: " << inv_.aptBaseUrl << "/kubernetes/v1.34/deb/Release.key\n"
-      << "  ssh: {user: " << inv_.sshUser << ", privateKeyFile: " << inv_.sshPrivateKey
+      << "  ssh: {user: " << (sshUser.empty() ? inv_.sshUser : sshUser) << ", privateKeyFile: " << inv_.sshPrivateKey
       << ", knownHostsFile: " << inv_.knownHosts << "}\n"
       << "---\napiVersion: piherd.io/v1alpha1\nkind: VirtualIP\nmetadata: {name: apiserver}\n"
       << "spec: {cluster: fleet, address: 10.77.0.100/24, interface: host0, virtualRouterID: 51}\n";
@@ -210,6 +210,20 @@ TEST_F(FacetsFleetTest, AnUnreachableHostFailsAloneAndTheOthersConverge) {
     EXPECT_FALSE(std::regex_search(r.out, std::regex(inv_.hosts[i].name + " [^\n]*not converged")));
     expectConverged(i);
   }
+}
+
+// As on a Pi with Ubuntu's default user: every command goes through `sudo -n`.
+TEST_F(FacetsFleetTest, ANonRootUserConvergesHostsThroughSudo) {
+  ASSERT_EQ(apply().exitStatus, 0);
+  writeManifests(3, "piherd");
+  on(0, "sysctl -q -w net.ipv4.ip_forward=0 && rm /etc/apt/sources.list.d/kubernetes.list");
+  auto p = plan();
+  EXPECT_EQ(p.exitStatus, 2);
+  EXPECT_NE(p.out.find("sysctl net.ipv4.ip_forward: 0 -> 1"), std::string::npos);
+  EXPECT_EQ(apply().exitStatus, 0);
+  expectConverged(0);
+  EXPECT_EQ(on(0, "stat -c '%U %a' /etc/apt/sources.list.d/kubernetes.list"), "root 644\n");
+  EXPECT_EQ(plan().exitStatus, 0);
 }
 
 }  // namespace
