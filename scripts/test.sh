@@ -12,6 +12,7 @@ if [[ $(id -u) -ne 0 && "$*" != *"-L unit"* ]]; then
   exit 1
 fi
 scripts/install-deps.sh $([[ "$*" == *"-L unit"* ]] && echo --build-only)
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# PIHERD_CMAKE_ARGS adds configure options, e.g. -DPIHERD_SANITIZE=ON (ASan + UBSan).
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${PIHERD_CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD_DIR" -j"${JOBS:-2}"
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 1500 "$@"
