@@ -1,4 +1,4 @@
-// Cluster: one Kubernetes cluster as its owner declares it (DESIGN.md, "API (contract)"), and
+// Cluster: one Kubernetes cluster as its owner declares it (docs/api.md), and
 // the controller's observations of it in status. Plain data plus its field table; parsing,
 // defaulting and validation live in manifest_set.h, defaults.h and validation.h.
 #pragma once

@@ -1,4 +1,4 @@
-// Machine: one host of the cluster, reached over SSH (DESIGN.md, "API (contract)"), and what
+// Machine: one host of the cluster, reached over SSH (docs/api.md), and what
 // the controller observed of it in status. Plain data plus its field table.
 #pragma once
 

@@ -1,6 +1,6 @@
 // VirtualIP: a floating IPv4 address held by one control-plane host at a time through
 // keepalived (VRRP), through which clients reach kube-apiserver whichever host is alive
-// (DESIGN.md, "API (contract)"). Plain data plus its field table.
+// (docs/api.md). Plain data plus its field table.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The piherd command line (DESIGN.md, "CLI (contract)"): parsing of the common flags and the
+// The piherd command line (docs/cli.md): parsing of the common flags and the
 // table of subcommands. Each subcommand lives in its own cmd_*.cc and returns the process
 // exit code.
 #pragma once

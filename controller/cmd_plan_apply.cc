@@ -1,4 +1,4 @@
-// `piherd plan` and `piherd apply` (DESIGN.md, "CLI (contract)"). Both load and validate the
+// `piherd plan` and `piherd apply` (docs/cli.md). Both load and validate the
 // manifests first: an invalid set touches no host. plan observes every host and prints what
 // would change (exit 0 nothing, 2 pending, 1 error); apply converges every host in parallel
 // with live progress and a summary (exit 0 only when every machine converged).

@@ -1,4 +1,4 @@
-// `piherd validate -f PATH...` (DESIGN.md, "CLI (contract)"): reads, defaults and validates
+// `piherd validate -f PATH...` (docs/cli.md): reads, defaults and validates
 // the manifests, touching no host. Exit 0 when valid (a one-line summary on stdout, warnings
 // on stderr), 1 when not (every problem on stderr, one per line, then a count).
 #include <iostream>

@@ -1,5 +1,5 @@
 // `piherd plan` and `piherd apply` refuse invalid manifests before touching any host
-// (DESIGN.md: "Bad input never touches a host"). The machines here point at TEST-NET-1
+// (docs/cli.md: bad input never touches a host). The machines here point at TEST-NET-1
 // addresses, which nothing answers: a run that tried to reach them would hang for the
 // connect timeout and report them unreachable instead of failing at once.
 #include <gmock/gmock.h>

@@ -1,4 +1,4 @@
-// `piherd validate -f PATH` end to end (DESIGN.md, "CLI (contract)"): runs the built binary.
+// `piherd validate -f PATH` end to end (docs/cli.md): runs the built binary.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
