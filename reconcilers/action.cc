@@ -54,7 +54,9 @@ std::string describe(const SetSysctlAction& a) {
 std::string describe(const LoadModuleAction& a) { return "load kernel module " + a.name; }
 std::string describe(const SwapOffAction& a) { return "swapoff " + joinWords(a.devices); }
 std::string describe(const InstallPackagesAction& a) {
-  std::string out = "install packages:";
+  std::vector<std::string> names;
+  for (const auto& p : a.packages) names.push_back(p.name);
+  std::string out = "install " + joinWords(names, ", ");
   for (const auto& p : a.packages) {
     out += "\n    " + p.name + ": " + (p.from.empty() ? "(not installed)" : p.from) + " -> " +
            (p.to.empty() ? "(repository candidate)" : p.to);

@@ -119,7 +119,8 @@ TEST_F(FacetsFleetTest, FreshHostsConvergeAndASecondApplyChangesNothing) {
       << "this test needs fresh hosts: sudo tests/fleet/fleet up 5";
   auto before = plan();
   EXPECT_EQ(before.exitStatus, 2);
-  EXPECT_NE(before.out.find("install packages:"), std::string::npos);
+  EXPECT_NE(before.out.find("~ install containerd\n"), std::string::npos);
+  EXPECT_NE(before.out.find("~ install kubeadm, kubelet, kubectl\n"), std::string::npos);
 
   auto first = apply();
   ASSERT_EQ(first.exitStatus, 0);
@@ -210,6 +211,32 @@ TEST_F(FacetsFleetTest, AnUnreachableHostFailsAloneAndTheOthersConverge) {
     EXPECT_FALSE(std::regex_search(r.out, std::regex(inv_.hosts[i].name + " [^\n]*not converged")));
     expectConverged(i);
   }
+}
+
+// runtime fails on phf-h2 (containerd gone and its package source with it): packages, which
+// depends on runtime, is blocked there; kernel still converges there, and the other hosts
+// converge entirely.
+TEST_F(FacetsFleetTest, AFailedFacetBlocksItsDependentsOnThatHostOnly) {
+  ASSERT_EQ(apply().exitStatus, 0);
+  on(1, "DEBIAN_FRONTEND=noninteractive apt-get purge -y -q containerd >/dev/null 2>&1 && "
+        "mv /etc/apt/sources.list /etc/apt/sources.list.piherd-test && "
+        "sysctl -q -w net.ipv4.ip_forward=0");
+  on(0, "sysctl -q -w net.ipv4.ip_forward=0");
+  auto r = apply();
+  on(1, "mv /etc/apt/sources.list.piherd-test /etc/apt/sources.list");
+  EXPECT_EQ(r.exitStatus, 1);
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("phf-h2 +10\\.77\\.0\\.12 +changed +failed +blocked +not converged")))
+      << r.out;
+  EXPECT_NE(r.out.find("phf-h2/runtime: install containerd: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("phf-h2/packages: blocked: runtime failed"), std::string::npos) << r.out;
+  EXPECT_EQ(on(1, "cat /proc/sys/net/ipv4/ip_forward"), "1\n");
+  for (size_t i : {0u, 2u}) {
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(inv_.hosts[i].name + " [^\n]* converged\n")));
+    EXPECT_FALSE(std::regex_search(r.out, std::regex(inv_.hosts[i].name + " [^\n]*not converged")));
+  }
+  ASSERT_EQ(apply().exitStatus, 0);
+  expectConverged(1);
 }
 
 // As on a Pi with Ubuntu's default user: every command goes through `sudo -n`.

@@ -41,7 +41,7 @@ TEST(RuntimeFacetTest, FreshHostInstallsConfiguresEnablesAndRestarts) {
   auto plan = RuntimeFacet().plan(desired(), FactsBuilder().build());
   EXPECT_EQ(described(plan),
             (std::vector<std::string>{
-                "install packages:",
+                "install containerd",
                 "write /etc/containerd/config.toml: containerd's default config with cgroup "
                 "driver systemd (exact diff shown once containerd is installed)",
                 "systemctl enable containerd", "systemctl restart containerd"}));
