@@ -99,13 +99,24 @@ std::string renderSummary(const std::vector<HostTarget>& targets,
     }
     out << (h.converged() ? "converged" : !h.reachable ? "unreachable" : "not converged") << "\n";
   }
+  // Errors per host; notes once each, with the hosts they concern (often all of them).
+  std::vector<std::pair<std::string, std::string>> notes;  // (facet: note, hosts)
   for (const auto& h : outcomes) {
     if (!h.error.empty()) out << h.machine << ": " << h.error << "\n";
     for (const auto& f : h.facets) {
       if (!f.error.empty()) out << h.machine << "/" << f.facet << ": " << f.error << "\n";
-      for (const auto& note : f.notes) out << h.machine << "/" << f.facet << ": note: " << note << "\n";
+      for (const auto& note : f.notes) {
+        std::string key = f.facet + ": " + note;
+        auto it = std::find_if(notes.begin(), notes.end(), [&](const auto& n) { return n.first == key; });
+        if (it == notes.end()) {
+          notes.emplace_back(key, h.machine);
+        } else {
+          it->second += ", " + h.machine;
+        }
+      }
     }
   }
+  for (const auto& [note, hosts] : notes) out << "note (" << hosts << ") " << note << "\n";
   return out.str();
 }
 
