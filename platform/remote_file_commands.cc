@@ -6,13 +6,15 @@
 namespace piherd {
 namespace {
 
-// $1 target, $2 mode (octal), $3 owner, $4 group, $5 content size; content on stdin. The
+// $1 target, $2 mode (octal), $3 owner, $4 group, $5 content size; content on stdin. Missing
+// parent directories are created (root's umask: 755). The
 // temp name starts with a dot and ends in random letters so that directories read by glob
 // (*.conf, *.list) never pick it up half-written. The size check matters: if the connection
 // drops mid-transfer, cat sees an early EOF, and a truncated file must not be installed.
 constexpr const char* kWriteScript = R"(set -eu
 target=$1
 dir=$(dirname -- "$target")
+mkdir -p -- "$dir"
 base=$(basename -- "$target")
 tmp=$(mktemp "$dir/.$base.piherd-XXXXXX")
 trap 'rm -f -- "$tmp"' EXIT

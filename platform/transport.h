@@ -52,6 +52,7 @@ class Transport {
                                     const ExecOptions& options = {}) = 0;
 
   // Writes a file atomically: a temp file in the same directory, chmod/chown, rename.
+  // Missing parent directories are created.
   virtual Status writeFile(const FileSpec& file) = 0;
 
   // Reads a whole file; NotFound when it does not exist.

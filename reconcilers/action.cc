@@ -1,7 +1,6 @@
 #include "reconcilers/action.h"
 
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
 #include "reconcilers/unified_diff.h"
@@ -76,11 +75,7 @@ std::string describe(const ConfigureContainerdAction& a) {
 }
 std::string describe(const RebootAction& a) { return "reboot the host: " + a.reason; }
 
-Status apply(const WriteFileAction& a, Transport& t) {
-  auto dir = std::filesystem::path(a.file.path).parent_path().string();
-  if (auto s = runChecked(t, {"mkdir", "-p", "--", dir}); !s) return s;
-  return t.writeFile(a.file);
-}
+Status apply(const WriteFileAction& a, Transport& t) { return t.writeFile(a.file); }
 Status apply(const SetSysctlAction& a, Transport& t) {
   return runChecked(t, {"sysctl", "-q", "-w", a.key + "=" + a.to});
 }

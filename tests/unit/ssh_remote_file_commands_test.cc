@@ -156,10 +156,16 @@ TEST_F(RemoteFileCommandsTest, ADirectoryIsNotADestination) {
   EXPECT_EQ(listing(), std::vector<std::string>{"d"});
 }
 
-TEST_F(RemoteFileCommandsTest, MissingDirectoryFailsWithoutTheContentInTheMessage) {
-  auto st = write(spec("nodir/e", "secret-token-123"));
+TEST_F(RemoteFileCommandsTest, MissingParentDirectoriesAreCreated) {
+  ASSERT_TRUE(write(spec("new/sub/e", "x")));
+  EXPECT_EQ(slurp(dir_ + "/new/sub/e"), "x");
+}
+
+TEST_F(RemoteFileCommandsTest, AFailedWriteKeepsTheContentOutOfTheMessage) {
+  ASSERT_TRUE(write(spec("plain", "")));  // a file where the parent directory should be
+  auto st = write(spec("plain/e", "secret-token-123"));
   ASSERT_FALSE(st);
-  EXPECT_NE(st.error().message.find("cannot write " + dir_ + "/nodir/e"), std::string::npos);
+  EXPECT_NE(st.error().message.find("cannot write " + dir_ + "/plain/e"), std::string::npos);
   EXPECT_EQ(st.error().message.find("secret-token-123"), std::string::npos);
 }
 
