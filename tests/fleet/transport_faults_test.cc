@@ -138,6 +138,36 @@ TEST_F(TransportFleetTest, RefusedAuthenticationIsPermissionDenied) {
   EXPECT_EQ(missing.error().code, ErrorCode::kFailedPrecondition) << missing.error().message;
 }
 
+// RSA keys authenticate as well as ed25519 ones (older Pi images often carry one).
+TEST_F(TransportFleetTest, AuthenticatesWithAnRsaKey) {
+  ssh_key key = nullptr, pub = nullptr;
+  ASSERT_EQ(ssh_pki_generate(SSH_KEYTYPE_RSA, 3072, &key), SSH_OK);
+  std::string keyFile = tmp_.file("id_rsa");
+  ASSERT_EQ(ssh_pki_export_privkey_file(key, nullptr, nullptr, nullptr, keyFile.c_str()), SSH_OK);
+  ASSERT_EQ(ssh_pki_export_privkey_to_pubkey(key, &pub), SSH_OK);
+  char* blob = nullptr;
+  ASSERT_EQ(ssh_pki_export_pubkey_base64(pub, &blob), SSH_OK);
+  std::string line = std::string("ssh-rsa ") + blob + " piherd-rsa-test\n";
+  ssh_string_free_char(blob);
+  ssh_key_free(pub);
+  ssh_key_free(key);
+
+  SshTransport admin(target(3));
+  auto added = admin.run({"sh", "-c", "cat >> /root/.ssh/authorized_keys"},
+                         ExecOptions{.stdinData = line});
+  ASSERT_TRUE(added && added->ok());
+  SshTarget t = target(3);
+  t.privateKeyFile = keyFile;
+  t.useAgent = false;
+  SshTransport rsa(t);
+  auto r = rsa.run({"id", "-un"});
+  auto removed = admin.run({"sed", "-i", "/ piherd-rsa-test$/d", "/root/.ssh/authorized_keys"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->out, "root\n");
+  ASSERT_TRUE(removed && removed->ok());
+  EXPECT_FALSE(SshTransport(t).run({"true"})) << "the RSA key still works after removal";
+}
+
 TEST_F(TransportFleetTest, HostStoppedMidSessionThenBackOnTheSameTransport) {
   const size_t h = 1;
   SshTransport t(target(h));
