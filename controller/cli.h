@@ -23,7 +23,6 @@ struct CliOptions {
   std::string metricsAddr = "127.0.0.1:9820";
   std::string kubeconfig;               // --kubeconfig (run)
   int parallel = 8;                     // --parallel: hosts worked on at once
-  bool color = false;
 };
 
 // Parses argv; on error returns InvalidArgument with a message meant for stderr.
