@@ -55,14 +55,15 @@ class FacetsFleetTest : public ::testing::Test {
   void writeManifests(size_t n, const std::string& sshUser = "") {
     std::ofstream c(tmp_.file("cluster.yaml"));
     c << "apiVersion: piherd.io/v1alpha1\nkind: Cluster\nmetadata: {name: fleet}\nspec:\n"
-      << "  kubernetesVersion: \"1.34.2\"\n  controlPlaneEndpoint: \"10.77.0.100:6443\"\n"
+      << "  kubernetesVersion: \"1.34.2\"\n  controlPlaneEndpoint: \"" << inv_.addressInNetwork(100) << ":6443\"\n"
       << "  networking: {podSubnet: 10.244.0.0/16}\n"
       << "  packages:\n    repository: " << inv_.aptBaseUrl << "/kubernetes/v1.34/deb/\n"
       << "    signingKey: " << inv_.aptBaseUrl << "/kubernetes/v1.34/deb/Release.key\n"
       << "  ssh: {user: " << (sshUser.empty() ? inv_.sshUser : sshUser) << ", privateKeyFile: " << inv_.sshPrivateKey
       << ", knownHostsFile: " << inv_.knownHosts << "}\n"
       << "---\napiVersion: piherd.io/v1alpha1\nkind: VirtualIP\nmetadata: {name: apiserver}\n"
-      << "spec: {cluster: fleet, address: 10.77.0.100/24, interface: host0, virtualRouterID: 51}\n";
+      << "spec: {cluster: fleet, address: " << inv_.addressInNetwork(100)
+      << "/24, interface: host0, virtualRouterID: 51}\n";
     std::ofstream m(tmp_.file("machines.yaml"));
     for (size_t i = 0; i < n; ++i) {
       m << "---\napiVersion: piherd.io/v1alpha1\nkind: Machine\nmetadata: {name: "
@@ -159,10 +160,11 @@ TEST_F(FacetsFleetTest, DriftIsReportedExactlyAndOnlyItIsFixed) {
   ASSERT_EQ(p.exitStatus, 2);
   auto section = [&](const std::string& host) {
     size_t start = p.out.find(host + " (");
-    size_t end = p.out.find("\nphf-h", start + 1);
+    size_t end = p.out.find("\n" + inv_.prefix + "-h", start + 1);
     return start == std::string::npos ? "" : p.out.substr(start, end - start);
   };
-  std::string h1 = section("phf-h1"), h2 = section("phf-h2"), h3 = section("phf-h3");
+  std::string h1 = section(inv_.hosts[0].name), h2 = section(inv_.hosts[1].name),
+              h3 = section(inv_.hosts[2].name);
   EXPECT_NE(h1.find("kernel: 1 change\n    ~ sysctl net.ipv4.ip_forward: 0 -> 1"), std::string::npos) << h1;
   EXPECT_NE(h1.find("runtime: no changes"), std::string::npos) << h1;
   EXPECT_NE(h1.find("kubectl: (not installed) -> 1.34.2-*"), std::string::npos) << h1;
@@ -226,10 +228,11 @@ TEST_F(FacetsFleetTest, AFailedFacetBlocksItsDependentsOnThatHostOnly) {
   on(1, "mv /etc/apt/sources.list.piherd-test /etc/apt/sources.list");
   EXPECT_EQ(r.exitStatus, 1);
   EXPECT_TRUE(std::regex_search(
-      r.out, std::regex("phf-h2 +10\\.77\\.0\\.12 +changed +failed +blocked +not converged")))
+      r.out, std::regex(inv_.hosts[1].name + " +" + std::regex_replace(inv_.hosts[1].address, std::regex("\\."), "\\.") +
+                        " +changed +failed +blocked +not converged")))
       << r.out;
-  EXPECT_NE(r.out.find("phf-h2/runtime: install containerd: "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("phf-h2/packages: blocked: runtime failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(inv_.hosts[1].name + "/runtime: install containerd: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(inv_.hosts[1].name + "/packages: blocked: runtime failed"), std::string::npos) << r.out;
   EXPECT_EQ(on(1, "cat /proc/sys/net/ipv4/ip_forward"), "1\n");
   for (size_t i : {0u, 2u}) {
     EXPECT_TRUE(std::regex_search(r.out, std::regex(inv_.hosts[i].name + " [^\n]* converged\n")));

@@ -3,13 +3,31 @@
 # test that requires it (fleet_up) and tears everything down after the last one, pass or
 # fail (fleet_down). Included by tests/CMakeLists.txt.
 
-set(PIHERD_FLEET_RUN "/var/tmp/piherd-fleet/run" CACHE PATH
+# PIHERD_FLEET_INSTANCE (0..9, default from the environment, else 0) picks an independent
+# fleet (docs/fleet.md): several build directories can run their fleet tests at once.
+if(DEFINED ENV{PIHERD_FLEET_INSTANCE})
+  set(_fleet_instance_default "$ENV{PIHERD_FLEET_INSTANCE}")
+else()
+  set(_fleet_instance_default 0)
+endif()
+set(PIHERD_FLEET_INSTANCE "${_fleet_instance_default}" CACHE STRING
+    "Which test fleet instance (0..9) the fleet tests boot and use")
+if(NOT PIHERD_FLEET_INSTANCE MATCHES "^[0-9]$")
+  message(FATAL_ERROR "PIHERD_FLEET_INSTANCE must be 0..9, not '${PIHERD_FLEET_INSTANCE}'")
+endif()
+if(PIHERD_FLEET_INSTANCE STREQUAL "0")
+  set(_fleet_run_default "/var/tmp/piherd-fleet/run")
+else()
+  set(_fleet_run_default "/var/tmp/piherd-fleet/run${PIHERD_FLEET_INSTANCE}")
+endif()
+set(PIHERD_FLEET_RUN "${_fleet_run_default}" CACHE PATH
     "Run directory of the test fleet (inventory, keys, host disks)")
 set(PIHERD_FLEET_HOSTS 5 CACHE STRING "How many hosts the fleet tests boot")
 
 set(_fleet_cmd ${CMAKE_CURRENT_LIST_DIR}/fleet)
 set(_fleet_inventory ${PIHERD_FLEET_RUN}/inventory.json)
-set(_fleet_env "PIHERD_FLEET_RUN=${PIHERD_FLEET_RUN}" "PIHERD_FLEET_INVENTORY=${_fleet_inventory}")
+set(_fleet_env "PIHERD_FLEET_INSTANCE=${PIHERD_FLEET_INSTANCE}" "PIHERD_FLEET_RUN=${PIHERD_FLEET_RUN}"
+               "PIHERD_FLEET_INVENTORY=${_fleet_inventory}")
 
 # The first run builds the base image (debootstrap, about a minute) and the apt repository;
 # later runs boot from the caches in seconds.
@@ -33,6 +51,6 @@ if(TARGET piherd_fleet_tests)
     PROPERTIES
       LABELS fleet
       FIXTURES_REQUIRED fleet
-      ENVIRONMENT "PIHERD_FLEET_INVENTORY=${_fleet_inventory}"
+      ENVIRONMENT "${_fleet_env}"
       RUN_SERIAL TRUE)
 endif()

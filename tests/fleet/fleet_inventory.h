@@ -36,6 +36,9 @@ struct Inventory {
 
   // The host called `name`, or nullptr.
   const FleetHost* host(const std::string& name) const;
+  // An address of the fleet's /24 outside every host's (e.g. 100 for a VIP): "10.77.0.100"
+  // on the default instance (PIHERD_FLEET_INSTANCE picks another network).
+  std::string addressInNetwork(int lastOctet) const;
 };
 
 // $PIHERD_FLEET_INVENTORY, else /var/tmp/piherd-fleet/run/inventory.json.

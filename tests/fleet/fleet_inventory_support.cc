@@ -31,6 +31,11 @@ const FleetHost* Inventory::host(const std::string& name) const {
   return nullptr;
 }
 
+std::string Inventory::addressInNetwork(int lastOctet) const {
+  // network is "A.B.C.0/24".
+  return network.substr(0, network.rfind('.') + 1) + std::to_string(lastOctet);
+}
+
 std::string inventoryPath() {
   const char* env = std::getenv("PIHERD_FLEET_INVENTORY");
   return (env != nullptr && *env != '\0') ? env : kDefaultInventory;

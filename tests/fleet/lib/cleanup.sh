@@ -8,7 +8,8 @@
 # Not the rest of $PHF_CACHE: tests/aptrepo/build-repo.sh keeps its own work there.
 phf_our_path() {
   case $1 in
-    "$PHF_RUN"/* | /var/tmp/piherd-fleet/run/* | "$PHF_CACHE"/base-*.tmp.*/*) return 0 ;;
+    "$PHF_RUN"/* | "$PHF_CACHE"/base-*.tmp.*/*) return 0 ;;
+    /var/tmp/piherd-fleet/run/*) ((PHF_INSTANCE == 0)) && return 0 ;;
   esac
   return 1
 }

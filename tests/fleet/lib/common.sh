@@ -6,16 +6,32 @@
 # processes (nspawn --machine=phf-hI), so a later run can find and remove what an earlier,
 # killed run left behind without touching anything else on the machine.
 
-readonly PHF_PREFIX=phf
-readonly PHF_BRIDGE=phf-br0
-readonly PHF_BRIDGE_MAC=02:70:68:66:00:01       # fixed, so joining ports never change it
-readonly PHF_NET=10.77.0
-readonly PHF_BRIDGE_IP=10.77.0.1
-readonly PHF_REPO_PORT=8080
+#
+# PIHERD_FLEET_INSTANCE=N (1..9) runs a second, independent fleet beside the default one
+# (instance 0), for developers working on several changes at once: prefix phfN, bridge
+# phfN-br0 on 10.(77+N).0.0/24, repository port 8080+N, its own run and cache directories.
+# Instances never see each other's resources, and `fleet down` of one leaves the others up.
+PHF_INSTANCE=${PIHERD_FLEET_INSTANCE:-0}
+[[ $PHF_INSTANCE =~ ^[0-9]$ ]] || {
+  printf 'fleet: error: PIHERD_FLEET_INSTANCE must be 0..9, not %s\n' "$PHF_INSTANCE" >&2
+  exit 2
+}
+if ((PHF_INSTANCE == 0)); then
+  readonly PHF_PREFIX=phf
+  _phf_dir_suffix=""
+else
+  readonly PHF_PREFIX=phf$PHF_INSTANCE
+  _phf_dir_suffix=$PHF_INSTANCE
+fi
+readonly PHF_BRIDGE=$PHF_PREFIX-br0
+readonly PHF_BRIDGE_MAC=02:70:68:66:0$PHF_INSTANCE:01  # fixed, so joining ports never change it
+readonly PHF_NET=10.$((77 + PHF_INSTANCE)).0
+readonly PHF_BRIDGE_IP=$PHF_NET.1
+readonly PHF_REPO_PORT=$((8080 + PHF_INSTANCE))
 readonly PHF_MAX_HOSTS=50
 
-PHF_CACHE=${PIHERD_FLEET_CACHE:-/var/cache/piherd-fleet}
-PHF_RUN=${PIHERD_FLEET_RUN:-/var/tmp/piherd-fleet/run}
+PHF_CACHE=${PIHERD_FLEET_CACHE:-/var/cache/piherd-fleet$_phf_dir_suffix}
+PHF_RUN=${PIHERD_FLEET_RUN:-/var/tmp/piherd-fleet/run$_phf_dir_suffix}
 PHF_HOSTS_DIR=$PHF_RUN/hosts
 PHF_BOOT_TIMEOUT=${PIHERD_FLEET_BOOT_TIMEOUT:-90}
 # The machine's own Python: a user's pyenv shim may not be on root's PATH under CI.
@@ -35,7 +51,7 @@ phf_require_root() {
 
 phf_now_ms() { date +%s%3N; }
 
-# Host naming: host I is phf-hI at 10.77.0.(10+I), in netns phf-hI, host-side veth phf-hI-v.
+# Host naming (instance 0): host I is phf-hI at 10.77.0.(10+I), in netns phf-hI, host-side veth phf-hI-v.
 phf_host_name() { printf '%s-h%d' "$PHF_PREFIX" "$1"; }
 phf_host_index() {
   [[ $1 =~ ^${PHF_PREFIX}-h([0-9]+)$ ]] || return 1

@@ -59,16 +59,18 @@ except OSError:
 
 contract_keys() {
   "$PY" - "$INVENTORY" <<'EOF'
-import json, sys
+import json, os, sys
 i = json.load(open(sys.argv[1]))
 top = {"prefix", "bridge", "bridgeAddress", "network", "aptBaseUrl", "sshUser", "sshPrivateKey",
        "knownHosts", "hosts"}
 host = {"name", "address", "hostKey", "netns", "veth"}
 assert top <= set(i), top - set(i)
-assert i["prefix"] == "phf" and i["bridge"] == "phf-br0" and i["bridgeAddress"] == "10.77.0.1"
+k = int(os.environ.get("PIHERD_FLEET_INSTANCE", "0"))
+p, net = ("phf" if k == 0 else f"phf{k}"), f"10.{77 + k}.0"
+assert i["prefix"] == p and i["bridge"] == f"{p}-br0" and i["bridgeAddress"] == f"{net}.1"
 for n, h in enumerate(i["hosts"], 1):
     assert host <= set(h), host - set(h)
-    assert h["name"] == f"phf-h{n}" and h["address"] == f"10.77.0.{10 + n}", h
+    assert h["name"] == f"{p}-h{n}" and h["address"] == f"{net}.{10 + n}", h
     assert h["hostKey"].startswith("ssh-ed25519 AAAA"), h
 EOF
 }
@@ -81,7 +83,7 @@ identity_ok() { # NAME ADDR
 
 sudo_ok() { [[ $(ssh_to piherd "$1" "$KNOWN" sudo -n id -u) == 0 ]]; }
 exec_ok() { [[ $("$FLEET" exec "$1" hostname) == "$1" ]]; }
-apt_ok() { ssh_to root "$1" "$KNOWN" 'apt-get update -q >/dev/null && cat /etc/apt/sources.list' | grep -q "http://10.77.0.1:8080/debian"; }
+apt_ok() { ssh_to root "$1" "$KNOWN" 'apt-get update -q >/dev/null && cat /etc/apt/sources.list' | grep -qF "$(inv 'i["aptBaseUrl"]')/debian"; }
 peer_ok() { ssh_to root "$1" "$KNOWN" ping -c 1 -W 2 "$2" >/dev/null; }
 unreachable() { [[ $(connect_ms "$1") == fail ]]; }
 reachable() { [[ $(connect_ms "$1") != fail ]]; }
