@@ -1,5 +1,7 @@
 #include "controller/cli.h"
 
+#include "controller/build_info.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -162,7 +164,7 @@ int runCli(int argc, char** argv) {
     return 0;
   }
   if (o.command == "version") {
-    std::cout << "piherd " << PIHERD_VERSION << "\n";
+    std::cout << versionLine() << "\n";
     return 0;
   }
   bool needsManifests = o.command == "validate" || o.command == "plan" ||

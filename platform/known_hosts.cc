@@ -205,7 +205,13 @@ std::string describeKey(const HostKey& key) {
 
 std::string knownHostsName(std::string_view address, int port) {
   if (port == 22) return std::string(address);
-  return "[" + std::string(address) + "]:" + std::to_string(port);
+  // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict inside libstdc++ for
+  // "literal" + std::string&& (GCC bugs 105329, 105651), failing a -Werror Release build.
+  std::string name = "[";
+  name.append(address);
+  name += "]:";
+  name += std::to_string(port);
+  return name;
 }
 
 bool hostPatternsMatch(std::string_view patterns, std::string_view name) {

@@ -53,7 +53,10 @@ void write(Level level, std::string_view message, Fields fields) {
   } else {
     line = timestamp() + " " + levelName(level) + " " + std::string(message);
     for (const auto& [k, v] : fields) {
-      line += " " + std::string(k) + "=";
+      // Not " " + std::string(k): GCC 12 -O3 false -Wrestrict (GCC bugs 105329, 105651).
+      line += ' ';
+      line.append(k);
+      line += '=';
       bool quote = v.empty() || v.find_first_of(" \t\"=") != std::string::npos;
       line += quote ? nlohmann::json(v).dump() : v;
     }

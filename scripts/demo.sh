@@ -4,7 +4,7 @@
 # sshd, tests/fleet/fleet), writes a Cluster, its Machines and its VirtualIP for them, then
 # shows `piherd plan`, runs `piherd apply` and plans once more to show nothing is left to do.
 # The hosts stay up afterwards so you can look around; tear them down with
-#   sudo tests/fleet/fleet down
+#   tests/fleet/fleet down
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,8 +46,8 @@ step "piherd plan again: nothing left to change"
 cat <<EOT
 
 Done. The demo hosts are still running:
-  sudo tests/fleet/fleet status              list them
-  sudo tests/fleet/fleet ssh phf-h1          log in to one
-  sudo $PIHERD plan -f $DEMO_DIR   try some drift (e.g. sysctl -w net.ipv4.ip_forward=0 on a host)
-  sudo tests/fleet/fleet down                tear the demo fleet down
+  tests/fleet/fleet status              list them
+  tests/fleet/fleet ssh phf-h1          log in to one
+  $PIHERD plan -f $DEMO_DIR   try some drift (e.g. sysctl -w net.ipv4.ip_forward=0 on a host)
+  tests/fleet/fleet down                tear the demo fleet down
 EOT

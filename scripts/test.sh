@@ -13,6 +13,9 @@ if [[ $(id -u) -ne 0 && "$*" != *"-L unit"* ]]; then
 fi
 scripts/install-deps.sh $([[ "$*" == *"-L unit"* ]] && echo --build-only)
 # PIHERD_CMAKE_ARGS adds configure options, e.g. -DPIHERD_SANITIZE=ON (ASan + UBSan).
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${PIHERD_CMAKE_ARGS:-} >/dev/null
+# Release, the build type users pick, with warnings as errors (PIHERD_WERROR=OFF turns that
+# off); BUILD_TYPE picks another (docs/building.md).
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" \
+  -DPIHERD_WERROR="${PIHERD_WERROR:-ON}" ${PIHERD_CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD_DIR" -j"${JOBS:-2}"
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 1500 "$@"
