@@ -14,10 +14,17 @@ FLEET_PKGS=(
   systemd-container debootstrap iproute2 openssh-client dpkg-dev apt-utils
   python3 gnupg curl procps kmod iptables
 )
+# Checks of deploy/ (promtool) and of the .deb (cpack runs dpkg-shlibdeps and file); the
+# arm64 cross build (scripts/build-arm64.sh, with --arm64).
+CHECK_PKGS=(prometheus dpkg-dev file)
+ARM64_PKGS=(crossbuild-essential-arm64 qemu-user-static debootstrap file)
 
-want=("${BUILD_PKGS[@]}")
-if [[ "${1:-}" != "--build-only" ]]; then
+want=("${BUILD_PKGS[@]}" "${CHECK_PKGS[@]}")
+if [[ " $* " != *" --build-only "* ]]; then
   want+=("${FLEET_PKGS[@]}")
+fi
+if [[ " $* " == *" --arm64 "* ]]; then
+  want+=("${ARM64_PKGS[@]}")
 fi
 
 missing=()
