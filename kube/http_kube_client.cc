@@ -52,6 +52,13 @@ Result<std::unique_ptr<HttpKubeClient>> HttpKubeClient::create(const KubeConfig&
   return std::unique_ptr<HttpKubeClient>(new HttpKubeClient(std::move(*connection), timeouts));
 }
 
+Result<std::unique_ptr<HttpKubeClient>> HttpKubeClient::fromKubeconfig(const std::string& path,
+                                                                       const Timeouts& timeouts) {
+  Result<KubeConfig> config = loadKubeconfig(path);
+  if (!config) return tl::unexpected(config.error());
+  return create(*config, timeouts);
+}
+
 Result<Json> HttpKubeClient::call(const std::string& method, const std::string& target,
                                   const Json* body, const std::string& contentType) {
   Result<HttpReply> reply =
@@ -61,6 +68,7 @@ Result<Json> HttpKubeClient::call(const std::string& method, const std::string& 
   if (reply->status < 200 || reply->status > 299) {
     return tl::unexpected(errorFromResponse(what, reply->status, reply->body));
   }
+  if (reply->body.empty()) return Json();  // 204, or a DELETE answered without a body
   Json parsed = Json::parse(reply->body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     return makeError(ErrorCode::kInternal, what + ": response is not JSON");

@@ -1,8 +1,7 @@
 // The real KubeClient: Kubernetes REST calls over ApiConnection (HTTPS verified against the
 // cluster CA). Safe to use from several threads: each call opens its own connection.
 //
-//   auto config = kube::loadKubeconfig("/etc/kubernetes/admin.conf");
-//   auto client = kube::HttpKubeClient::create(*config);
+//   auto client = kube::HttpKubeClient::fromKubeconfig("/etc/kubernetes/admin.conf");
 //   auto nodes = (*client)->list(kube::resources::nodes(), "", {});
 #pragma once
 
@@ -18,6 +17,9 @@ class HttpKubeClient final : public KubeClient {
  public:
   static Result<std::unique_ptr<HttpKubeClient>> create(const KubeConfig& config,
                                                         const Timeouts& timeouts = {});
+  // loadKubeconfig(path) (its current context), then create().
+  static Result<std::unique_ptr<HttpKubeClient>> fromKubeconfig(const std::string& path,
+                                                                const Timeouts& timeouts = {});
 
   Result<Json> get(const Resource& r, std::string_view ns, std::string_view name) override;
   Result<ObjectList> list(const Resource& r, std::string_view ns,

@@ -38,7 +38,7 @@ class Reflector {
   // Lists when no resourceVersion is held, then watches until the stream ends. Returns the
   // watch's status; after Expired the next step relists.
   Status step();
-  // Steps until a stop is requested; `pause` is called with the attempt count after a failed
+  // Steps until options.stop is requested (forever without one); `pause` is called with the attempt count after a failed
   // step (a backoff; tests pass one that counts).
   void run(const std::function<void(int failures)>& pause);
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "platform/base64.h"
 #include "tests/unit/kube_client_test_support.h"
 
 namespace piherd::kube::testing {
@@ -39,6 +40,31 @@ TEST_F(KubeClientFixture, GetWithClientCertificate) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
   EXPECT_THAT(missing.error().message, HasSubstr("nodes \"x\" not found"));
+}
+
+// admin.conf-style: everything inline; the file is all a fleet test needs to hand over.
+TEST_F(KubeClientFixture, KubeconfigFileEndToEnd) {
+  server_.setHandler([](const SeenRequest& r, httplib::Response& res) {
+    if (r.method == "DELETE") return;  // 200 without a body
+    res.set_content(kNode.dump(), "application/json");
+  });
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("piherd-kube-admin-" + std::to_string(::getpid()) + ".conf");
+  std::ofstream(path) << "apiVersion: v1\nkind: Config\ncurrent-context: admin@k\n"
+                      << "clusters:\n- name: k\n  cluster:\n    server: " << server_.url()
+                      << "\n    certificate-authority-data: " << base64Encode(ca_.pem())
+                      << "\nusers:\n- name: admin\n  user:\n    client-certificate-data: "
+                      << base64Encode(admin_.certPem)
+                      << "\n    client-key-data: " << base64Encode(admin_.keyPem)
+                      << "\ncontexts:\n- name: admin@k\n  context: {cluster: k, user: admin}\n";
+  Result<std::unique_ptr<HttpKubeClient>> c = HttpKubeClient::fromKubeconfig(path.string(), fast());
+  std::filesystem::remove(path);
+  ASSERT_TRUE(c) << c.error().toString();
+  Result<Json> node = (*c)->get(resources::nodes(), "", "n1");
+  ASSERT_TRUE(node) << node.error().toString();
+  EXPECT_EQ((*node)["metadata"]["resourceVersion"], "7");
+  EXPECT_TRUE((*c)->remove(resources::nodes(), "", "n1"));
+  EXPECT_EQ(server_.requests().at(0).user, "admin");
 }
 
 TEST_F(KubeClientFixture, BearerTokenAndTokenFileReadPerRequest) {
