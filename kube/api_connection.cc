@@ -3,6 +3,8 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <csignal>
+#include <mutex>
 
 namespace piherd::kube {
 namespace {
@@ -64,6 +66,11 @@ ApiConnection::~ApiConnection() = default;
 
 Result<std::unique_ptr<ApiConnection>> ApiConnection::create(const KubeConfig& config,
                                                              const Timeouts& timeouts) {
+  // OpenSSL writes to the socket with write(2): a server that hung up would raise SIGPIPE and
+  // end the whole process. Broken connections are errors to return, so ignore it (as
+  // cpp-httplib's own Server does).
+  static std::once_flag ignorePipe;
+  std::call_once(ignorePipe, [] { std::signal(SIGPIPE, SIG_IGN); });
   Result<ServerUrl> url = parseServer(config.server);
   if (!url) return tl::unexpected(url.error());
   Result<std::shared_ptr<const TlsIdentity>> tls =
