@@ -143,7 +143,12 @@ Status HttpKubeClient::watch(const Resource& r, std::string_view ns, const Watch
   const auto readTimeout =
       std::chrono::milliseconds(std::max(options.timeoutSeconds, 0) * 1000) + timeouts_.read;
   ApiConnection::StreamResult res = connection_->stream(
-      target, readTimeout, [&](const char* data, size_t n) { return decoder.feed({data, n}); },
+      target, readTimeout,
+      [&](const char* data, size_t n) {
+        // A stop that came before the stream was cancellable ends it at the next bytes.
+        if (options.stop != nullptr && options.stop->requested()) return false;
+        return decoder.feed({data, n});
+      },
       [&](std::function<void()> cancel) {
         if (options.stop == nullptr) return;
         if (cancel) {

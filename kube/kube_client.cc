@@ -37,6 +37,7 @@ bool WatchStop::requested() const {
 void WatchStop::attach(std::function<void()> cancel) {
   std::lock_guard<std::mutex> lock(mu_);
   cancel_ = std::move(cancel);
+  if (requested_ && cancel_) cancel_();  // requested while the watch was being set up
 }
 
 void WatchStop::detach() {
