@@ -99,7 +99,8 @@ Result<std::string> ApiConnection::bearerToken() const {
 
 Result<std::unique_ptr<httplib::SSLClient>> ApiConnection::newClient(
     std::chrono::milliseconds readTimeout) {
-  auto cli = std::make_unique<httplib::SSLClient>(host_, port_, tls_->clientCert(), tls_->clientKey());
+  auto cli =
+      std::make_unique<httplib::SSLClient>(host_, port_, tls_->clientCert(), tls_->clientKey());
   if (!cli->is_valid()) return makeError(ErrorCode::kInternal, "TLS: cannot set up a client");
   if (Status s = tls_->install(cli->ssl_context(), host_); !s) return tl::unexpected(s.error());
   cli->enable_server_certificate_verification(true);
@@ -125,9 +126,8 @@ Error ApiConnection::transportError(const std::string& what, int httplibError,
   switch (e) {
     case httplib::Error::SSLServerVerification:
       if (verifyResult != X509_V_OK) {
-        return Error{ErrorCode::kPermissionDenied,
-                     where + ": server certificate not trusted: " +
-                         X509_verify_cert_error_string(verifyResult)};
+        return Error{ErrorCode::kPermissionDenied, where + ": server certificate not trusted: " +
+                                                       X509_verify_cert_error_string(verifyResult)};
       }
       return Error{ErrorCode::kPermissionDenied,
                    where + ": server certificate does not name " + host_};
@@ -166,14 +166,14 @@ Result<HttpReply> ApiConnection::request(const std::string& method, const std::s
   };
   httplib::Result res = (*cli)->send(req);
   if (late || (!res && Clock::now() > deadline)) {
-    return makeError(ErrorCode::kDeadlineExceeded,
-                     what + ": no complete answer within " +
-                         std::to_string(timeouts_.request.count()) + " ms");
+    return makeError(
+        ErrorCode::kDeadlineExceeded,
+        what + ": no complete answer within " + std::to_string(timeouts_.request.count()) + " ms");
   }
   if (tooBig) return makeError(ErrorCode::kInternal, what + ": response larger than 256 MiB");
   if (!res) {
-    return tl::unexpected(transportError(what, static_cast<int>(res.error()),
-                                         (*cli)->get_openssl_verify_result()));
+    return tl::unexpected(
+        transportError(what, static_cast<int>(res.error()), (*cli)->get_openssl_verify_result()));
   }
   reply.status = res->status;
   return reply;

@@ -20,8 +20,8 @@ class SSLClient;
 namespace piherd::kube {
 
 struct Timeouts {
-  std::chrono::milliseconds connect{5000};  // TCP connect and TLS handshake
-  std::chrono::milliseconds read{30000};    // any one read; watches add the server's timeout
+  std::chrono::milliseconds connect{5000};   // TCP connect and TLS handshake
+  std::chrono::milliseconds read{30000};     // any one read; watches add the server's timeout
   std::chrono::milliseconds request{30000};  // a whole non-watch call, body included
 };
 
@@ -46,7 +46,7 @@ class ApiConnection {
   // A non-200 reply comes back whole. `readTimeout` bounds the wait for each chunk.
   struct StreamResult {
     int status = 0;
-    std::string errorBody;       // the body of a non-200
+    std::string errorBody;  // the body of a non-200
     bool stoppedByReceiver = false;
     std::optional<Error> transportError;  // the stream broke (or never started)
   };
@@ -62,12 +62,12 @@ class ApiConnection {
   Result<std::string> bearerToken() const;
   Error transportError(const std::string& what, int httplibError, long verifyResult) const;
 
-  std::string server_;   // as configured, for messages
+  std::string server_;  // as configured, for messages
   std::string host_;
   int port_ = 443;
-  std::string prefix_;   // path prefix from the server URL, without a trailing '/'
+  std::string prefix_;  // path prefix from the server URL, without a trailing '/'
   std::shared_ptr<const TlsIdentity> tls_;
-  std::string token_;     // secret
+  std::string token_;  // secret
   std::string tokenFile_;
   Timeouts timeouts_;
 };

@@ -131,7 +131,8 @@ Status HttpKubeClient::watch(const Resource& r, std::string_view ns, const Watch
   q.add("watch", "true")
       .add("resourceVersion", options.resourceVersion)
       .add("allowWatchBookmarks", options.allowBookmarks ? "true" : "")
-      .add("timeoutSeconds", options.timeoutSeconds > 0 ? std::to_string(options.timeoutSeconds) : "")
+      .add("timeoutSeconds",
+           options.timeoutSeconds > 0 ? std::to_string(options.timeoutSeconds) : "")
       .add("labelSelector", options.labelSelector)
       .add("fieldSelector", options.fieldSelector);
   const std::string target = *path + q.text();
@@ -173,7 +174,8 @@ Status HttpKubeClient::watch(const Resource& r, std::string_view ns, const Watch
 }
 
 Result<Json> HttpKubeClient::create(const Resource& r, std::string_view ns, const Json& object) {
-  Result<std::string> path = resourcePath(r, namespaceFor(r, ns, metadataField(object, "namespace")));
+  Result<std::string> path =
+      resourcePath(r, namespaceFor(r, ns, metadataField(object, "namespace")));
   if (!path) return tl::unexpected(path.error());
   return call("POST", *path, &object, "application/json");
 }

@@ -4,10 +4,14 @@ namespace piherd::kube {
 
 std::string_view watchEventTypeName(WatchEventType type) {
   switch (type) {
-    case WatchEventType::kAdded: return "ADDED";
-    case WatchEventType::kModified: return "MODIFIED";
-    case WatchEventType::kDeleted: return "DELETED";
-    case WatchEventType::kBookmark: return "BOOKMARK";
+    case WatchEventType::kAdded:
+      return "ADDED";
+    case WatchEventType::kModified:
+      return "MODIFIED";
+    case WatchEventType::kDeleted:
+      return "DELETED";
+    case WatchEventType::kBookmark:
+      return "BOOKMARK";
   }
   return "UNKNOWN";
 }
@@ -75,8 +79,8 @@ Result<Json> updateStatusWithRetry(KubeClient& client, const Resource& r, std::s
   }
   return makeError(ErrorCode::kAborted, "status of " + r.plural + "/" + std::string(name) +
                                             ": still conflicting after " +
-                                            std::to_string(attempts) + " attempts: " +
-                                            last.message);
+                                            std::to_string(attempts) +
+                                            " attempts: " + last.message);
 }
 
 }  // namespace piherd::kube

@@ -11,11 +11,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "kube/resource.h"
 #include "platform/status.h"
@@ -27,8 +26,8 @@ using Json = nlohmann::json;
 struct ListOptions {
   std::string labelSelector;  // as the API takes it: "app=calico,tier!=x"
   std::string fieldSelector;
-  int limit = 0;              // 0: everything in one response
-  std::string continueToken;  // from the previous page
+  int limit = 0;                // 0: everything in one response
+  std::string continueToken;    // from the previous page
   std::string resourceVersion;  // "" (most recent, quorum read), or "0" (any cached)
 };
 
@@ -67,8 +66,8 @@ struct WatchOptions {
   std::string labelSelector;
   std::string fieldSelector;
   bool allowBookmarks = true;
-  int timeoutSeconds = 300;     // the server ends the stream after this; callers re-watch
-  WatchStop* stop = nullptr;    // optional
+  int timeoutSeconds = 300;   // the server ends the stream after this; callers re-watch
+  WatchStop* stop = nullptr;  // optional
 };
 
 // Returns false to end the watch (watch() then returns ok).

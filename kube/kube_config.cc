@@ -1,11 +1,11 @@
 #include "kube/kube_config.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "platform/base64.h"
 
@@ -68,8 +68,9 @@ Status fillCluster(const YAML::Node& cluster, const std::string& name, const std
   if (out.server.empty()) return makeError(ErrorCode::kInvalidArgument, what + " has no server");
   if (scalar(cluster, "insecure-skip-tls-verify") == "true") {
     return makeError(ErrorCode::kInvalidArgument,
-                     what + ": insecure-skip-tls-verify is refused: piherd always verifies the "
-                            "server against the cluster CA");
+                     what +
+                         ": insecure-skip-tls-verify is refused: piherd always verifies the "
+                         "server against the cluster CA");
   }
   if (!scalar(cluster, "tls-server-name").empty() || !scalar(cluster, "proxy-url").empty()) {
     return makeError(ErrorCode::kInvalidArgument,
@@ -151,7 +152,8 @@ Result<std::string> readSmallFile(const std::string& path, std::string_view what
   buf << in.rdbuf();
   std::string content = buf.str();
   if (content.size() > kMaxFileBytes) {
-    return makeError(ErrorCode::kInvalidArgument, std::string(what) + ": " + path + " is too large");
+    return makeError(ErrorCode::kInvalidArgument,
+                     std::string(what) + ": " + path + " is too large");
   }
   return content;
 }

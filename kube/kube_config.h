@@ -14,14 +14,14 @@
 namespace piherd::kube {
 
 struct KubeConfig {
-  std::string server;         // https://host[:port][/prefix]; only https is accepted
-  std::string caPem;          // the CA bundle the server is verified against (required)
-  std::string clientCertPem;  // client certificate (chain), PEM; empty: none
-  std::string clientKeyPem;   // its private key, PEM: secret
-  std::string bearerToken;    // secret; empty: none
-  std::string tokenFile;      // re-read on every request (service-account tokens rotate)
+  std::string server;          // https://host[:port][/prefix]; only https is accepted
+  std::string caPem;           // the CA bundle the server is verified against (required)
+  std::string clientCertPem;   // client certificate (chain), PEM; empty: none
+  std::string clientKeyPem;    // its private key, PEM: secret
+  std::string bearerToken;     // secret; empty: none
+  std::string tokenFile;       // re-read on every request (service-account tokens rotate)
   std::string ns = "default";  // the context's (or pod's) namespace
-  std::string source;         // for messages: "kubeconfig FILE, context NAME" or "in-cluster"
+  std::string source;          // for messages: "kubeconfig FILE, context NAME" or "in-cluster"
 };
 
 struct KubeconfigOptions {

@@ -21,16 +21,25 @@ std::string printable(std::string_view body) {
 
 ErrorCode codeForHttpStatus(int httpStatus) {
   switch (httpStatus) {
-    case 400: return ErrorCode::kInvalidArgument;
+    case 400:
+      return ErrorCode::kInvalidArgument;
     case 401:  // unauthenticated: the credential is wrong or expired
-    case 403: return ErrorCode::kPermissionDenied;
-    case 404: return ErrorCode::kNotFound;
-    case 409: return ErrorCode::kAborted;  // Conflict, AlreadyExists: re-read, retry
-    case 410: return ErrorCode::kExpired;
-    case 422: return ErrorCode::kInvalidArgument;
-    case 429: return ErrorCode::kUnavailable;  // throttled: retry later
-    case 504: return ErrorCode::kDeadlineExceeded;
-    default: break;
+    case 403:
+      return ErrorCode::kPermissionDenied;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 409:
+      return ErrorCode::kAborted;  // Conflict, AlreadyExists: re-read, retry
+    case 410:
+      return ErrorCode::kExpired;
+    case 422:
+      return ErrorCode::kInvalidArgument;
+    case 429:
+      return ErrorCode::kUnavailable;  // throttled: retry later
+    case 504:
+      return ErrorCode::kDeadlineExceeded;
+    default:
+      break;
   }
   if (httpStatus >= 500) return ErrorCode::kUnavailable;
   if (httpStatus >= 400) return ErrorCode::kFailedPrecondition;

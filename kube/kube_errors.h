@@ -3,10 +3,9 @@
 // message; a body that is not a Status is cut short and quoted as is.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "platform/status.h"
 

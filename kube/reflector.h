@@ -38,8 +38,8 @@ class Reflector {
   // Lists when no resourceVersion is held, then watches until the stream ends. Returns the
   // watch's status; after Expired the next step relists.
   Status step();
-  // Steps until options.stop is requested (forever without one); `pause` is called with the attempt count after a failed
-  // step (a backoff; tests pass one that counts).
+  // Steps until options.stop is requested (forever without one); `pause` is called with the attempt
+  // count after a failed step (a backoff; tests pass one that counts).
   void run(const std::function<void(int failures)>& pause);
 
   const std::string& resourceVersion() const { return resourceVersion_; }

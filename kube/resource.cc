@@ -77,17 +77,26 @@ std::optional<Resource> resourceFor(std::string_view apiVersion, std::string_vie
 
 Result<Resource> resourceOf(std::string_view apiVersion, std::string_view kind) {
   if (std::optional<Resource> r = resourceFor(apiVersion, kind)) return *r;
-  return makeError(ErrorCode::kInvalidArgument, "no built-in resource for " +
-                                                    std::string(apiVersion) + " " +
-                                                    std::string(kind));
+  return makeError(ErrorCode::kInvalidArgument,
+                   "no built-in resource for " + std::string(apiVersion) + " " + std::string(kind));
 }
 
 namespace resources {
-Resource nodes() { return fromApiVersion("v1", "nodes", false); }
-Resource namespaces() { return fromApiVersion("v1", "namespaces", false); }
-Resource leases() { return fromApiVersion("coordination.k8s.io/v1", "leases", true); }
-Resource configMaps() { return fromApiVersion("v1", "configmaps", true); }
-Resource secrets() { return fromApiVersion("v1", "secrets", true); }
+Resource nodes() {
+  return fromApiVersion("v1", "nodes", false);
+}
+Resource namespaces() {
+  return fromApiVersion("v1", "namespaces", false);
+}
+Resource leases() {
+  return fromApiVersion("coordination.k8s.io/v1", "leases", true);
+}
+Resource configMaps() {
+  return fromApiVersion("v1", "configmaps", true);
+}
+Resource secrets() {
+  return fromApiVersion("v1", "secrets", true);
+}
 Resource customResourceDefinitions() {
   return fromApiVersion("apiextensions.k8s.io/v1", "customresourcedefinitions", false);
 }
@@ -101,7 +110,8 @@ Result<std::string> resourcePath(const Resource& r, std::string_view ns, std::st
   auto bad = [&](const std::string& why) {
     return makeError(ErrorCode::kInvalidArgument, r.plural + ": " + why);
   };
-  if (!safeSegment(r.version) || !safeSegment(r.plural) || (!r.group.empty() && !safeSegment(r.group))) {
+  if (!safeSegment(r.version) || !safeSegment(r.plural) ||
+      (!r.group.empty() && !safeSegment(r.group))) {
     return bad("bad group, version or plural");
   }
   std::string path = r.group.empty() ? "/api/" + r.version : "/apis/" + r.group + "/" + r.version;

@@ -28,7 +28,7 @@ Result<Resource> resourceOf(std::string_view apiVersion, std::string_view kind);
 namespace resources {
 Resource nodes();
 Resource namespaces();
-Resource leases();       // coordination.k8s.io/v1
+Resource leases();  // coordination.k8s.io/v1
 Resource configMaps();
 Resource secrets();
 Resource customResourceDefinitions();

@@ -1,7 +1,6 @@
 #include "kube/tls_identity.h"
 
 #include <arpa/inet.h>
-
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>

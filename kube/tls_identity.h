@@ -4,11 +4,11 @@
 // name or IP address, and presents the client certificate.
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+
+#include <memory>
+#include <string>
 
 #include "platform/status.h"
 
@@ -33,7 +33,7 @@ class TlsIdentity {
  private:
   TlsIdentity() = default;
 
-  STACK_OF(X509)* trusted_ = nullptr;
+  STACK_OF(X509) * trusted_ = nullptr;
   X509* clientCert_ = nullptr;
   EVP_PKEY* clientKey_ = nullptr;
 };

@@ -13,7 +13,8 @@ namespace piherd::kube {
 
 class WatchDecoder {
  public:
-  WatchDecoder(std::string what, const WatchHandler& handler) : what_(std::move(what)), handler_(handler) {}
+  WatchDecoder(std::string what, const WatchHandler& handler)
+      : what_(std::move(what)), handler_(handler) {}
 
   // Feeds bytes; false once decoding should stop: the handler said so, or an ERROR event or a
   // malformed line arrived (see error()).

@@ -78,8 +78,8 @@ TEST_F(KubeClientFixture, BearerTokenAndTokenFileReadPerRequest) {
   ASSERT_TRUE(client(c)->get(resources::nodes(), "", "n1"));
   EXPECT_EQ(server_.requests().back().user, "token-user");
 
-  const auto file = std::filesystem::temp_directory_path() /
-                    ("piherd-kube-token-" + std::to_string(::getpid()));
+  const auto file =
+      std::filesystem::temp_directory_path() / ("piherd-kube-token-" + std::to_string(::getpid()));
   std::ofstream(file) << "t0ken-value\n";
   c.bearerToken.clear();
   c.tokenFile = file.string();
@@ -132,11 +132,16 @@ TEST_F(KubeClientFixture, HttpStatusesMapToRetryCodes) {
     ErrorCode code;
   };
   const std::vector<Case> cases = {
-      {400, "BadRequest", ErrorCode::kInvalidArgument}, {401, "Unauthorized", ErrorCode::kPermissionDenied},
-      {403, "Forbidden", ErrorCode::kPermissionDenied}, {404, "NotFound", ErrorCode::kNotFound},
-      {409, "Conflict", ErrorCode::kAborted},           {410, "Expired", ErrorCode::kExpired},
-      {422, "Invalid", ErrorCode::kInvalidArgument},    {429, "TooManyRequests", ErrorCode::kUnavailable},
-      {500, "InternalError", ErrorCode::kUnavailable},  {503, "ServiceUnavailable", ErrorCode::kUnavailable},
+      {400, "BadRequest", ErrorCode::kInvalidArgument},
+      {401, "Unauthorized", ErrorCode::kPermissionDenied},
+      {403, "Forbidden", ErrorCode::kPermissionDenied},
+      {404, "NotFound", ErrorCode::kNotFound},
+      {409, "Conflict", ErrorCode::kAborted},
+      {410, "Expired", ErrorCode::kExpired},
+      {422, "Invalid", ErrorCode::kInvalidArgument},
+      {429, "TooManyRequests", ErrorCode::kUnavailable},
+      {500, "InternalError", ErrorCode::kUnavailable},
+      {503, "ServiceUnavailable", ErrorCode::kUnavailable},
   };
   auto c = client();
   for (const Case& k : cases) {
@@ -248,8 +253,10 @@ TEST_F(KubeClientFixture, BadNamesNeverReachTheServer) {
 TEST_F(KubeClientFixture, StatusUpdateRetriesOnConflict) {
   std::mutex mu;
   int version = 10, racesLeft = 2;
-  Json stored = {{"apiVersion", "piherd.io/v1alpha1"}, {"kind", "Machine"},
-                 {"metadata", {{"name", "m1"}}}, {"status", {{"phase", "Pending"}}}};
+  Json stored = {{"apiVersion", "piherd.io/v1alpha1"},
+                 {"kind", "Machine"},
+                 {"metadata", {{"name", "m1"}}},
+                 {"status", {{"phase", "Pending"}}}};
   server_.setHandler([&](const SeenRequest& r, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu);
     if (r.method == "GET") {
@@ -268,11 +275,11 @@ TEST_F(KubeClientFixture, StatusUpdateRetriesOnConflict) {
     res.set_content(stored.dump(), "application/json");
   });
   auto c = client();
-  Result<Json> done = updateStatusWithRetry(*c, resources::piherd("machines"), "", "m1",
-                                            [](Json& m) {
-                                              m["status"]["phase"] = "Ready";
-                                              return okStatus();
-                                            });
+  Result<Json> done =
+      updateStatusWithRetry(*c, resources::piherd("machines"), "", "m1", [](Json& m) {
+        m["status"]["phase"] = "Ready";
+        return okStatus();
+      });
   ASSERT_TRUE(done) << done.error().toString();
   EXPECT_EQ((*done)["status"]["phase"], "Ready");
   EXPECT_EQ(stored["status"]["phase"], "Ready");
@@ -286,8 +293,8 @@ TEST_F(KubeClientFixture, StatusUpdateRetriesOnConflict) {
   EXPECT_EQ(puts, 3);
 
   racesLeft = 100;
-  Result<Json> gaveUp = updateStatusWithRetry(*c, resources::piherd("machines"), "", "m1",
-                                              [](Json&) { return okStatus(); }, 3);
+  Result<Json> gaveUp = updateStatusWithRetry(
+      *c, resources::piherd("machines"), "", "m1", [](Json&) { return okStatus(); }, 3);
   ASSERT_FALSE(gaveUp);
   EXPECT_EQ(gaveUp.error().code, ErrorCode::kAborted);
   EXPECT_THAT(gaveUp.error().message, HasSubstr("after 3 attempts"));

@@ -11,8 +11,10 @@ namespace piherd::kube::testing {
 
 inline std::string ev(const std::string& type, const std::string& name, const std::string& rv) {
   return nlohmann::json{{"type", type},
-                        {"object", {{"kind", "Node"}, {"apiVersion", "v1"},
-                                    {"metadata", {{"name", name}, {"resourceVersion", rv}}}}}}
+                        {"object",
+                         {{"kind", "Node"},
+                          {"apiVersion", "v1"},
+                          {"metadata", {{"name", name}, {"resourceVersion", rv}}}}}}
              .dump() +
          "\n";
 }

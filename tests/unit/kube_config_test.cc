@@ -1,12 +1,13 @@
 // Kubeconfig and in-cluster config parsing (kube/kube_config.h): current context, data vs
 // file fields, relative paths, clear errors that never quote secret material.
+#include "kube/kube_config.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "kube/kube_config.h"
 #include "platform/base64.h"
 
 namespace piherd::kube {
@@ -40,11 +41,14 @@ std::string twoContexts(const std::string& userA) {
   return "apiVersion: v1\nkind: Config\ncurrent-context: a\n"
          "clusters:\n"
          "- name: ca\n  cluster:\n    server: https://10.0.0.1:6443\n"
-         "    certificate-authority-data: " + base64Encode(kCa) + "\n"
+         "    certificate-authority-data: " +
+         base64Encode(kCa) +
+         "\n"
          "- name: cb\n  cluster:\n    server: https://b.example:443\n"
          "    certificate-authority: ca.crt\n"
          "users:\n"
-         "- name: ua\n  user:\n" + userA +
+         "- name: ua\n  user:\n" +
+         userA +
          "- name: ub\n  user:\n    token: s3cr3t-token\n"
          "contexts:\n"
          "- name: a\n  context: {cluster: ca, user: ua, namespace: kube-system}\n"
@@ -104,10 +108,10 @@ TEST_F(KubeConfigTest, MissingCurrentContext) {
 }
 
 TEST_F(KubeConfigTest, BadBase64NamesTheFieldNotTheContent) {
-  Result<KubeConfig> c = parseKubeconfig(
-      twoContexts("    client-certificate-data: " + base64Encode(kCert) +
-                  "\n    client-key-data: 'not*base64!SECRETKEY'\n"),
-      {});
+  Result<KubeConfig> c =
+      parseKubeconfig(twoContexts("    client-certificate-data: " + base64Encode(kCert) +
+                                  "\n    client-key-data: 'not*base64!SECRETKEY'\n"),
+                      {});
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(c.error().message, HasSubstr("user 'ua': client-key-data is not valid base64"));
@@ -132,7 +136,8 @@ TEST_F(KubeConfigTest, MissingFilesAndHalfCredentials) {
 
 TEST_F(KubeConfigTest, RefusesToSkipVerificationOrGoWithoutCa) {
   std::string text = twoContexts(kDataUser);
-  text.replace(text.find("    certificate-authority-data"), 0, "    insecure-skip-tls-verify: true\n");
+  text.replace(text.find("    certificate-authority-data"), 0,
+               "    insecure-skip-tls-verify: true\n");
   Result<KubeConfig> skip = parseKubeconfig(text, {});
   ASSERT_FALSE(skip);
   EXPECT_THAT(skip.error().message, HasSubstr("insecure-skip-tls-verify is refused"));

@@ -3,14 +3,14 @@
 // certificates (CN = user, O = group), all as PEM. Nothing here is product code.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <vector>
-
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace piherd::kube::testing {
 

@@ -11,11 +11,10 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/unit/kube_test_pki.h"
 
@@ -35,8 +34,8 @@ struct SeenRequest {
 };
 
 inline std::string statusBody(int code, const std::string& reason, const std::string& message) {
-  return nlohmann::json{{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"},
-                        {"message", message}, {"reason", reason}, {"code", code}}
+  return nlohmann::json{{"kind", "Status"},   {"apiVersion", "v1"}, {"status", "Failure"},
+                        {"message", message}, {"reason", reason},   {"code", code}}
       .dump();
 }
 
@@ -118,8 +117,12 @@ class TestApiServer {
   }
 
   void serve(const httplib::Request& req, httplib::Response& res) {
-    SeenRequest seen{req.method, req.path, {req.params.begin(), req.params.end()},
-                     req.get_header_value("Content-Type"), req.body, authenticate(req)};
+    SeenRequest seen{req.method,
+                     req.path,
+                     {req.params.begin(), req.params.end()},
+                     req.get_header_value("Content-Type"),
+                     req.body,
+                     authenticate(req)};
     Handler handler;
     {
       std::lock_guard<std::mutex> lock(mu_);

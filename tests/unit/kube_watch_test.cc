@@ -19,17 +19,17 @@ using ::testing::HasSubstr;
 // Serves `body` as a chunked watch stream, in pieces of `piece` bytes; `cut` drops the
 // connection at the end instead of closing the stream properly.
 void streamBody(httplib::Response& res, std::string body, std::size_t piece, bool cut) {
-  res.set_chunked_content_provider(
-      "application/json", [body, piece, cut](size_t offset, httplib::DataSink& sink) {
-        if (offset < body.size()) {
-          const std::size_t n = std::min(piece, body.size() - offset);
-          sink.write(body.data() + offset, n);
-          return true;
-        }
-        if (cut) return false;
-        sink.done();
-        return true;
-      });
+  res.set_chunked_content_provider("application/json",
+                                   [body, piece, cut](size_t offset, httplib::DataSink& sink) {
+                                     if (offset < body.size()) {
+                                       const std::size_t n = std::min(piece, body.size() - offset);
+                                       sink.write(body.data() + offset, n);
+                                       return true;
+                                     }
+                                     if (cut) return false;
+                                     sink.done();
+                                     return true;
+                                   });
 }
 
 std::vector<std::string> names(const std::vector<WatchEvent>& events) {
@@ -84,11 +84,12 @@ TEST_F(KubeClientFixture, WatchCutMidEventDeliversOnlyWholeEvents) {
 }
 
 TEST_F(KubeClientFixture, WatchTooOldVersionIsExpired) {
-  const std::string gone = nlohmann::json{{"type", "ERROR"},
-                                          {"object", nlohmann::json::parse(statusBody(
-                                                         410, "Expired",
-                                                         "too old resource version: 5 (40)"))}}
-                               .dump() + "\n";
+  const std::string gone =
+      nlohmann::json{{"type", "ERROR"},
+                     {"object", nlohmann::json::parse(statusBody(
+                                    410, "Expired", "too old resource version: 5 (40)"))}}
+          .dump() +
+      "\n";
   server_.setHandler([&](const SeenRequest& r, httplib::Response& res) {
     if (r.param("resourceVersion") == "5") {
       streamBody(res, gone, 1 << 20, false);  // the real server: 200, then an ERROR event
@@ -168,7 +169,8 @@ TEST_F(KubeClientFixture, ReflectorRelistsAfterExpiredAndFollowsBookmarks) {
   server_.setHandler([&](const SeenRequest& r, httplib::Response& res) {
     if (r.param("watch").empty()) {
       const bool first = lists++ == 0;
-      nlohmann::json list = {{"kind", "NodeList"}, {"apiVersion", "v1"},
+      nlohmann::json list = {{"kind", "NodeList"},
+                             {"apiVersion", "v1"},
                              {"metadata", {{"resourceVersion", first ? "10" : "20"}}},
                              {"items", nlohmann::json::array()}};
       list["items"].push_back({{"metadata", {{"name", "n1"}, {"resourceVersion", "9"}}}});
