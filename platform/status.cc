@@ -12,6 +12,7 @@ std::string_view errorCodeName(ErrorCode code) {
     case ErrorCode::kDeadlineExceeded: return "DeadlineExceeded";
     case ErrorCode::kAborted: return "Aborted";
     case ErrorCode::kInternal: return "Internal";
+    case ErrorCode::kExpired: return "Expired";
   }
   return "Unknown";
 }

@@ -21,6 +21,7 @@ enum class ErrorCode {
   kDeadlineExceeded,    // timed out: retry later
   kAborted,             // a conflict: retry the whole operation
   kInternal,            // a bug or an unexpected failure of a tool
+  kExpired,             // a Kubernetes resourceVersion too old to resume from (HTTP 410): relist
 };
 
 std::string_view errorCodeName(ErrorCode code);
