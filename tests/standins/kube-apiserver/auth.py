@@ -46,7 +46,14 @@ BOOTSTRAP_POLICY = [
      "metadata": {"name": "cluster-admin", "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
      "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
      "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:masters"}]},
-]
+] + [
+    # The real policy gives these users narrower roles (system:kube-controller-manager,
+    # system:kube-scheduler); the stand-ins get cluster-admin.
+    {"kind": "ClusterRoleBinding", "apiVersion": "rbac.authorization.k8s.io/v1",
+     "metadata": {"name": "system:" + c, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+     "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "system:" + c}]}
+    for c in ("kube-controller-manager", "kube-scheduler")]
 
 
 class User:
