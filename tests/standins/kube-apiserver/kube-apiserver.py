@@ -100,23 +100,29 @@ class APIServer:
                          flags.get("etcd-keyfile"), timeout=self.request_timeout)
         self.store = Store(self.etcd)
         self.registry = registry.Registry(self._load_crds)
+        self.rbac_cache = {}
         self.address = flags.get("advertise-address", "127.0.0.1")
         self.port = int(flags.get("secure-port", "6443"))
         self.bootstrap_tokens = flags.get("enable-bootstrap-token-auth", "false") == "true"
         self.service_range = flags.get("service-cluster-ip-range", "10.96.0.0/12")
 
     def _load_crds(self):
-        try:
-            return self.store.list(registry.CRD.key_prefix())[1]
-        except EtcdError:
-            return []
+        return self.store.list(registry.CRD.key_prefix())[1]
 
     def rbac(self, plural, namespace=None):
+        """RBAC objects, cached for 2 s and kept when etcd does not answer: the real
+        apiserver authorizes from informer caches, so authorization never waits on etcd."""
+        key = (plural, namespace)
+        hit = self.rbac_cache.get(key)
+        if hit and time.time() - hit[0] < 2.0:
+            return hit[1]
         r = self.registry.find("rbac.authorization.k8s.io", "v1", plural)
         try:
-            return self.store.list(r.key_prefix(namespace))[1]
+            items = self.store.list(r.key_prefix(namespace))[1]
         except EtcdError:
-            return []
+            return hit[1] if hit else []
+        self.rbac_cache[key] = (time.time(), items)
+        return items
 
     def read_secret(self, ns, name):
         r = self.registry.find("", "v1", "secrets")

@@ -256,8 +256,12 @@ class Registry:
 
     def all(self):
         if time.time() - self.cached_at > 1.0:
-            self.custom = [r for crd in self.load_crds() for r in crd_resources(crd)
-                           if _established(crd)]
+            try:
+                crds = self.load_crds()
+            except Exception:  # etcd unreachable: keep serving the kinds known so far
+                crds = None
+            if crds is not None:
+                self.custom = [r for crd in crds for r in crd_resources(crd) if _established(crd)]
             self.cached_at = time.time()
         return BUILTIN + self.custom
 

@@ -234,13 +234,21 @@ def systemd():
 
 
 def default_ip():
+    """The host's first global IPv4 address (real kubeadm takes the default route's
+    interface; fleet hosts have no default route)."""
     try:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.connect(("10.255.255.255", 1))  # picks the source address; sends nothing
         ip = s.getsockname()[0]
         s.close()
-        return ip
+        if not ip.startswith("127."):
+            return ip
     except OSError:
+        pass
+    try:
+        out = run(["ip", "-o", "-4", "addr", "show", "scope", "global"]).stdout.decode()
+        return out.split()[3].split("/")[0]
+    except (OSError, IndexError):
         return "127.0.0.1"
 
 
@@ -343,6 +351,7 @@ def cert_sans(cluster, node, ip, extra):
 def phase_certs(cluster, node, ip, extra_sans, shared_must_exist):
     import kubeadm_pki as pki
     d = cluster["certificatesDir"]
+    pki.ALGORITHM = cluster.get("encryptionAlgorithm") or "RSA-2048"
     say('[certs] Using certificateDir folder "%s"' % d)
     if shared_must_exist:
         for base in ("ca", "front-proxy-ca", "etcd/ca"):
@@ -379,6 +388,7 @@ def phase_certs(cluster, node, ip, extra_sans, shared_must_exist):
 def phase_kubeconfigs(cluster, node, local_server, cluster_server, init):
     import kubeadm_pki as pki
     d = cluster["certificatesDir"]
+    pki.ALGORITHM = cluster.get("encryptionAlgorithm") or "RSA-2048"
     say('[kubeconfig] Using kubeconfig folder "%s"' % ETC)
     confs = [("admin.conf", cluster_server, "kubernetes-admin", "kubeadm:cluster-admins"),
              ("controller-manager.conf", local_server, "system:kube-controller-manager", None),
@@ -420,7 +430,9 @@ def phase_kubelet_start(cluster, node, ip, kubelet_user, node_reg, control_plane
         taints = [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}] \
             if control_plane else []
     args = {"container-runtime-endpoint": "unix:///var/run/containerd/containerd.sock",
-            "node-ip": ip, "hostname-override": node}
+            "hostname-override": node}
+    if control_plane:
+        args["node-ip"] = ip  # the advertise address; workers' kubelets pick their own
     if taints:
         args["register-with-taints"] = ",".join(
             "%s%s:%s" % (t["key"], "=" + t["value"] if t.get("value") else "", t["effect"])

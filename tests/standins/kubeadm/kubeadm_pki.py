@@ -2,7 +2,8 @@
 # openssl CLI (fleet hosts have it through ca-certificates). What real kubeadm v1.34 does:
 # use a valid pre-placed certificate ("Using existing ... certificate and key on disk"),
 # refuse one not signed by its CA or lacking a required SAN (its messages), generate the
-# missing CAs and leaves (RSA 2048; leaves one year, CAs ten), the sa key pair, and the
+# missing CAs and leaves (encryptionAlgorithm, default RSA 2048; leaves one year, CAs ten),
+# the sa key pair (always RSA, as kubeadm's), and the
 # kubeconfig files with embedded client certificates.
 import base64
 import hashlib
@@ -57,8 +58,18 @@ def _write(p, data, mode):
     os.rename(p + ".tmp", p)
 
 
+# ClusterConfiguration.encryptionAlgorithm (v1beta4): RSA-2048 (default), RSA-3072, RSA-4096,
+# ECDSA-P256. Set by kubeadm before any key is made.
+ALGORITHM = "RSA-2048"
+
+
 def new_key():
-    return openssl("genrsa", "2048")
+    if ALGORITHM == "ECDSA-P256":
+        return openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+    bits = {"RSA-2048": "2048", "RSA-3072": "3072", "RSA-4096": "4096"}.get(ALGORITHM)
+    if bits is None:
+        raise PKIError("unknown encryptionAlgorithm %r" % ALGORITHM)
+    return openssl("genrsa", bits)
 
 
 def make_ca(cn, days=3650):
@@ -178,9 +189,9 @@ def ensure_sa(log, d=PKI):
     if os.path.exists(path("sa", "key", d)):
         log("[certs] Using the existing \"sa\" key")
         return
-    key = new_key()
+    key = openssl("genrsa", "2048")
     _write(path("sa", "key", d), key, 0o600)
-    _write(path("sa", "pub", d), openssl("rsa", "-pubout", stdin=key), 0o644)
+    _write(path("sa", "pub", d), openssl("pkey", "-pubout", stdin=key), 0o644)
     log('[certs] Generating "sa" key and public key')
 
 

@@ -234,15 +234,27 @@ class StaticPods:
 # ---- node ---------------------------------------------------------------------------------
 
 def node_ip(flags):
+    """--node-ip, else the source address toward the API server (the real kubelet picks the
+    address of the default route's interface; fleet hosts have no default route), else the
+    first global IPv4 address."""
     if flags.get("node-ip"):
         return flags["node-ip"].split(",")[0]
+    for target in (flags.get("_server_host"), "10.255.255.255"):
+        if not target:
+            continue
+        try:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.connect((target, 6443))  # no packet is sent: it only picks the source address
+            ip = s.getsockname()[0]
+            s.close()
+            if not ip.startswith("127."):
+                return ip
+        except OSError:
+            pass
     try:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.connect(("10.255.255.255", 1))  # no packet is sent: it picks the source address
-        ip = s.getsockname()[0]
-        s.close()
-        return ip
-    except OSError:
+        out = run(["ip", "-o", "-4", "addr", "show", "scope", "global"]).stdout.decode()
+        return out.split()[3].split("/")[0]
+    except (OSError, IndexError):
         return "127.0.0.1"
 
 
@@ -330,8 +342,10 @@ def tls_bootstrap(bootstrap_path, kubeconfig_path, name):
     import base64
     os.makedirs(PKI, exist_ok=True)
     key = os.path.join(PKI, "kubelet-client.key.tmp")
-    if run(["openssl", "genrsa", "-out", key, "2048"]).returncode != 0:
-        raise RuntimeError("openssl genrsa failed")
+    # The real kubelet makes an ECDSA P-256 key for its client certificate.
+    if run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-out", key]).returncode != 0:
+        raise RuntimeError("openssl genpkey failed")
     csr = run(["openssl", "req", "-new", "-key", key, "-subj",
                "/O=system:nodes/CN=system:node:%s" % name]).stdout
     client = Client.from_kubeconfig(bootstrap_path)
@@ -490,6 +504,8 @@ def main(argv):
         tls_bootstrap(bootstrap, kubeconfig_path, name)
     pods = StaticPods(config.get("staticPodPath", "/etc/kubernetes/manifests"), name)
     agent = NodeAgent(kubeconfig_path, name, flags) if kubeconfig_path else None
+    if agent is not None:
+        flags["_server_host"] = agent.client.host
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     log("kubelet stand-in v%s starting for node %s" % (VERSION, name))
     next_lease = 0
