@@ -539,7 +539,7 @@ class Ops:
             raise HTTPError(409, "AlreadyExists", '%s "%s" already exists'
                             % (qualified(self.r), obj["metadata"]["name"]), d)
         if self.r.plural == "customresourcedefinitions":
-            self.api.registry.invalidate()
+            self.api.reload_crds()
         return out
 
     def _finish_update(self, old, new, sub, manager, applied=False):
@@ -577,7 +577,7 @@ class Ops:
             return new
         out = self.store.update(key, new, ometa["resourceVersion"])
         if r.plural == "customresourcedefinitions":
-            self.api.registry.invalidate()
+            self.api.reload_crds()
         return out
 
     def update(self, ns, name, obj, sub):
@@ -698,7 +698,7 @@ class Ops:
             spec = old.get("spec", {})
             self.api.etcd.delete_prefix("/registry/%s/%s/" % (
                 spec.get("group"), spec.get("names", {}).get("plural")))
-            self.api.registry.invalidate()
+            self.api.reload_crds()
 
     def delete_collection(self, ns):
         _, items, _ = self.list(ns)

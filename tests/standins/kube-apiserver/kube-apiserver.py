@@ -100,29 +100,49 @@ class APIServer:
                          flags.get("etcd-keyfile"), timeout=self.request_timeout)
         self.store = Store(self.etcd)
         self.registry = registry.Registry(self._load_crds)
-        self.rbac_cache = {}
+        self.cache = {}
+        self.cache_ready = threading.Event()
+        self.etcd_endpoints = endpoints
         self.address = flags.get("advertise-address", "127.0.0.1")
         self.port = int(flags.get("secure-port", "6443"))
         self.bootstrap_tokens = flags.get("enable-bootstrap-token-auth", "false") == "true"
         self.service_range = flags.get("service-cluster-ip-range", "10.96.0.0/12")
 
     def _load_crds(self):
-        return self.store.list(registry.CRD.key_prefix())[1]
+        return self.cache.get("customresourcedefinitions")
+
+    def reload_crds(self):
+        """After a CRD write: its kinds are served (or gone) from the next request on."""
+        try:
+            self.cache["customresourcedefinitions"] = self.store.list(registry.CRD.key_prefix())[1]
+        except EtcdError:
+            pass
 
     def rbac(self, plural, namespace=None):
-        """RBAC objects, cached for 2 s and kept when etcd does not answer: the real
+        """RBAC objects from the informer-like cache (refresh() keeps it current): the real
         apiserver authorizes from informer caches, so authorization never waits on etcd."""
-        key = (plural, namespace)
-        hit = self.rbac_cache.get(key)
-        if hit and time.time() - hit[0] < 2.0:
-            return hit[1]
-        r = self.registry.find("rbac.authorization.k8s.io", "v1", plural)
-        try:
-            items = self.store.list(r.key_prefix(namespace))[1]
-        except EtcdError:
-            return hit[1] if hit else []
-        self.rbac_cache[key] = (time.time(), items)
+        items = self.cache.get(plural) or []
+        if plural in ("roles", "rolebindings"):
+            items = [o for o in items if o["metadata"].get("namespace") == namespace]
         return items
+
+    def refresh(self):
+        """Re-reads CRDs and RBAC objects every second with a short timeout; when etcd does
+        not answer, the last state read stays in use."""
+        quick = Store(Etcd(self.etcd_endpoints, self.flags.get("etcd-cafile"),
+                           self.flags.get("etcd-certfile"), self.flags.get("etcd-keyfile"),
+                           timeout=3.0))
+        kinds = [registry.CRD] + [self.registry.find("rbac.authorization.k8s.io", "v1", p) for p
+                                  in ("clusterroles", "clusterrolebindings", "roles",
+                                      "rolebindings")]
+        while True:
+            for r in kinds:
+                try:
+                    self.cache[r.plural] = quick.list(r.key_prefix())[1]
+                except EtcdError:
+                    pass
+            self.cache_ready.set()
+            time.sleep(1.0)
 
     def read_secret(self, ns, name):
         r = self.registry.find("", "v1", "secrets")
@@ -207,6 +227,8 @@ def main(argv):
             if attempt % 10 == 0:
                 log("waiting for etcd: %s" % e)
             time.sleep(1)
+    threading.Thread(target=api.refresh, daemon=True).start()
+    api.cache_ready.wait(30)
     interval = duration(flags.get("etcd-compaction-interval"), 300.0)
     if interval > 0:
         threading.Thread(target=api.compactor, args=(interval,), daemon=True).start()

@@ -247,26 +247,19 @@ def crd_resources(crd):
 
 
 class Registry:
-    """Built-ins plus the CRDs read from storage (re-read at most once a second)."""
+    """Built-ins plus the CRDs of the apiserver's cache (refreshed every second)."""
 
     def __init__(self, load_crds):
         self.load_crds = load_crds
-        self.cached_at = 0
+        self.seen = None
         self.custom = []
 
     def all(self):
-        if time.time() - self.cached_at > 1.0:
-            try:
-                crds = self.load_crds()
-            except Exception:  # etcd unreachable: keep serving the kinds known so far
-                crds = None
-            if crds is not None:
-                self.custom = [r for crd in crds for r in crd_resources(crd) if _established(crd)]
-            self.cached_at = time.time()
+        crds = self.load_crds()
+        if crds is not None and crds is not self.seen:
+            self.custom = [r for crd in crds for r in crd_resources(crd) if _established(crd)]
+            self.seen = crds
         return BUILTIN + self.custom
-
-    def invalidate(self):
-        self.cached_at = 0
 
     def find(self, group, version, plural):
         for r in self.all():
