@@ -13,6 +13,7 @@ BUILD_PKGS=(
 FLEET_PKGS=(
   systemd-container debootstrap iproute2 openssh-client dpkg-dev apt-utils
   python3 gnupg curl procps kmod iptables
+  openssl python3-yaml  # the stand-ins' unit and fleet tests (PKI, YAML configs)
 )
 
 want=("${BUILD_PKGS[@]}")

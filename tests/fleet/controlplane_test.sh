@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fleet test of the Kubernetes stand-ins (tests/standins/; docs/test-packages.md), judged by
-# the REAL kubectl and a real 3-member etcd: it installs kubeadm/kubelet/kubectl 1.34.2 from
+# the REAL kubectl and a real 3-member etcd: it installs kubeadm and kubelet 1.34.2 from
 # the fleet's apt repository on four hosts, places a shared PKI (CAs and sa keys, as piherd
 # will), and drives the stand-in kubeadm directly: init on host 1, a refused control-plane
 # join while another etcd learner is pending, reset, then control-plane joins of hosts 2
@@ -93,7 +93,7 @@ install_host() {
     echo 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] $apt/kubernetes/v1.34/deb/ /' >/etc/apt/sources.list.d/kubernetes.list
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Options::=--force-confold \
-      kubeadm=1.34.2-1.1 kubelet=1.34.2-1.1 kubectl=1.34.2-1.1 >/dev/null
+      kubeadm=1.34.2-1.1 kubelet=1.34.2-1.1 >/dev/null
     # The controlPlaneEndpoint's name points at host 1 everywhere, as a VIP held by host 1
     # would (this test powers off hosts 3 and 2, never host 1).
     echo '${addrs[0]} cp.fleet.test' >>/etc/hosts" >"$work/install$1.log" 2>&1
@@ -101,7 +101,7 @@ install_host() {
 for i in 0 1 2 3; do install_host "$i" & done
 inst_ok=1
 for j in $(jobs -p); do wait "$j" || inst_ok=0; done
-check "kubeadm, kubelet, kubectl 1.34.2 install from the signed repository on 4 hosts" test $inst_ok = 1
+check "kubeadm and kubelet 1.34.2 install from the signed repository on 4 hosts" test $inst_ok = 1
 ((inst_ok)) || { tail -5 "$work"/install*.log; finish; }
 check "etcd-server's own single-node etcd is not running (port 2379 free for the static pod)" \
   on 0 '! systemctl is-active --quiet etcd'

@@ -9,6 +9,7 @@ import json
 import os
 import ssl
 import tempfile
+import time
 import urllib.parse
 
 try:
@@ -85,7 +86,21 @@ class Client:
                    blob(user, "client-certificate"), blob(user, "client-key"),
                    user.get("token"), timeout)
 
+    # Seconds to keep retrying a 403: an RBAC binding just made through one apiserver reaches
+    # the others' caches within a second (kubeadm retries the same way).
+    retry_forbidden = 0.0
+
     def request(self, method, path, body=None, ctype="application/json", timeout=None):
+        deadline = time.time() + self.retry_forbidden
+        while True:
+            try:
+                return self._request(method, path, body, ctype, timeout)
+            except APIError as e:
+                if e.code != 403 or time.time() >= deadline:
+                    raise
+                time.sleep(0.5)
+
+    def _request(self, method, path, body=None, ctype="application/json", timeout=None):
         conn = http.client.HTTPSConnection(self.host, self.port, timeout=timeout or self.timeout,
                                            context=self.ctx)
         headers = {"Accept": "application/json", "User-Agent": "kubelet-standin/v1"}

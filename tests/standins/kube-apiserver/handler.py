@@ -538,8 +538,7 @@ class Ops:
                 d["group"] = self.r.group
             raise HTTPError(409, "AlreadyExists", '%s "%s" already exists'
                             % (qualified(self.r), obj["metadata"]["name"]), d)
-        if self.r.plural == "customresourcedefinitions":
-            self.api.reload_crds()
+        self.api.reload(self.r.plural)
         return out
 
     def _finish_update(self, old, new, sub, manager, applied=False):
@@ -574,10 +573,10 @@ class Ops:
         key = r.key(meta.get("namespace"), meta["name"])
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
             self.store.delete(key, ometa["resourceVersion"])
+            self.api.reload(r.plural)
             return new
         out = self.store.update(key, new, ometa["resourceVersion"])
-        if r.plural == "customresourcedefinitions":
-            self.api.reload_crds()
+        self.api.reload(r.plural)
         return out
 
     def update(self, ns, name, obj, sub):
@@ -685,6 +684,7 @@ class Ops:
             except Conflict:
                 continue
             self._cascade(old)
+            self.api.reload(self.r.plural)
             return old
         raise conflict(self.r, name)
 
@@ -698,7 +698,6 @@ class Ops:
             spec = old.get("spec", {})
             self.api.etcd.delete_prefix("/registry/%s/%s/" % (
                 spec.get("group"), spec.get("names", {}).get("plural")))
-            self.api.reload_crds()
 
     def delete_collection(self, ns):
         _, items, _ = self.list(ns)

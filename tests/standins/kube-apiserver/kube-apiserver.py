@@ -111,10 +111,18 @@ class APIServer:
     def _load_crds(self):
         return self.cache.get("customresourcedefinitions")
 
-    def reload_crds(self):
-        """After a CRD write: its kinds are served (or gone) from the next request on."""
+    CACHED = ("customresourcedefinitions", "clusterroles", "clusterrolebindings", "roles",
+              "rolebindings")
+
+    def reload(self, plural):
+        """After a write of a cached kind (CRDs, RBAC) through this apiserver: the change
+        counts from the next request on (other apiservers see it within a second)."""
+        if plural not in self.CACHED:
+            return
+        r = registry.CRD if plural == registry.CRD.plural else \
+            self.registry.find("rbac.authorization.k8s.io", "v1", plural)
         try:
-            self.cache["customresourcedefinitions"] = self.store.list(registry.CRD.key_prefix())[1]
+            self.cache[plural] = self.store.list(r.key_prefix())[1]
         except EtcdError:
             pass
 

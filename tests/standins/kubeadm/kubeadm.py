@@ -471,7 +471,9 @@ def wait_healthy(server, ca_file, timeout):
 
 def admin_client(server=None):
     from kubeclient import Client
-    return Client.from_kubeconfig(ETC + "/admin.conf", timeout=15, server=server)
+    c = Client.from_kubeconfig(ETC + "/admin.conf", timeout=15, server=server)
+    c.retry_forbidden = 15.0  # kubeadm:cluster-admins may just have been bound
+    return c
 
 
 def super_client(server):
@@ -1138,6 +1140,8 @@ def dispatch(args):
 
 
 def main(argv):
+    import signal
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `kubeadm ... | grep -q` is not an error
     args = drop_verbosity(argv)
     start = time.time()
     stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % (
