@@ -285,8 +285,11 @@ def load_config(path):
 
 def port_in_use(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # As Go's net.Listen in real kubeadm: connections in TIME_WAIT do not make a port busy.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         s.bind(("0.0.0.0", port))
+        s.listen(1)
         return False
     except OSError:
         return True
