@@ -97,6 +97,7 @@ install_host() {
     echo 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] $apt/kubernetes/v1.34/deb/ /' >/etc/apt/sources.list.d/kubernetes.list
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Options::=--force-confold \
+      --allow-change-held-packages --allow-downgrades \
       kubeadm=1.34.2-1.1 kubelet=1.34.2-1.1 >/dev/null
     # The controlPlaneEndpoint's name points at host 1 everywhere, as a VIP held by host 1
     # would (this test powers off hosts 3 and 2, never host 1).
