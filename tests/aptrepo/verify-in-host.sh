@@ -53,9 +53,13 @@ for p in kubeadm kubelet kubectl; do expect_eq "dpkg version of $p" "$NEW" "$(in
 expect_match "containerd --version" '^containerd .*1\.6\.' "$(containerd --version)"
 expect_match "runc --version" '^runc version' "$(runc --version)"
 expect_match "kubernetes-cni installed" '^1\.' "$(installed kubernetes-cni)"
-err=$(kubeadm init 2>&1 >/dev/null); rc=$?
-expect_match "kubeadm init: placeholder exits non-zero ($rc)" '^[1-9]' "$rc"
-expect_match "kubeadm init: says so" 'not implemented by this stand-in yet' "$err"
+printf 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\napiServer: {podSubnet: 10.244.0.0/16}\n' >/tmp/nested.yaml
+err=$(kubeadm init --config /tmp/nested.yaml 2>&1 >/dev/null); rc=$?
+expect_match "kubeadm init refuses a podSubnet under apiServer ($rc)" '^[1-9]' "$rc"
+expect_match "kubeadm init: strict decoding message" 'unknown field "apiServer.podSubnet"' "$err"
+err=$(kubeadm upgrade 2>&1 >/dev/null); rc=$?
+expect_match "kubeadm upgrade: not implemented, exits non-zero ($rc)" '^[1-9]' "$rc"
+expect_match "kubeadm upgrade: says so" 'not implemented by this stand-in yet' "$err"
 err=$(kubelet --config=/var/lib/kubelet/config.yaml 2>&1); rc=$?
 expect_match "kubelet without kubeadm's config exits non-zero ($rc)" '^[1-9]' "$rc"
 expect_match "kubelet without config: real message" 'failed to load kubelet config file' "$err"

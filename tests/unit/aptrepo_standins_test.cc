@@ -132,7 +132,9 @@ TEST_F(AptrepoStandinsTest, DebsKeepTheRealPackagesLayoutAndDependencies) {
   Ran b = build("1.34.2-1.1", {"kubeadm", "kubelet", "kubernetes-cni"});
   ASSERT_EQ(b.exitCode, 0) << b.err;
   // kubeadm >= 1.32 depends on nothing of Kubernetes; the kubelet on kubernetes-cni.
-  EXPECT_EQ(field(deb("kubeadm", "1.34.2-1.1"), "Depends"), "python3");
+  EXPECT_EQ(field(deb("kubeadm", "1.34.2-1.1"), "Depends"), "python3, python3-yaml, openssl");
+  // The kubelet stand-in runs Debian's etcd for kubeadm's etcd static pod.
+  EXPECT_NE(field(deb("kubelet", "1.34.2-1.1"), "Depends").find("etcd-server"), std::string::npos);
   EXPECT_NE(field(deb("kubelet", "1.34.2-1.1"), "Depends").find("kubernetes-cni (>= 1.2.0)"),
             std::string::npos);
   EXPECT_EQ(field(deb("kubernetes-cni", "1.7.1-1.1"), "Version"), "1.7.1-1.1");
@@ -169,12 +171,16 @@ TEST_F(AptrepoStandinsTest, UnimplementedSubcommandsFailLoudly) {
   ASSERT_EQ(b.exitCode, 0) << b.err;
   fs::path root = unpack(deb("kubeadm", "1.34.2-1.1"), "stub");
   unpack(deb("kubelet", "1.34.2-1.1"), "stub");
+  setenv("KUBEADM_STANDIN_LOG", (dir_ / "kubeadm.log").c_str(), 1);
   const std::string kubeadm = (root / "usr/bin/kubeadm").string();
-  for (const std::string sub : {"init", "join", "reset", "token", "certs", "upgrade"}) {
+  for (const std::string sub : {"upgrade", "config", "kubeconfig"}) {
     Ran r = run({kubeadm, sub}, dir_);
     EXPECT_NE(r.exitCode, 0) << sub;
     EXPECT_NE(r.err.find("not implemented by this stand-in yet"), std::string::npos) << r.err;
   }
+  Ran phase = run({kubeadm, "init", "phase", "certs"}, dir_);
+  EXPECT_NE(phase.exitCode, 0);
+  EXPECT_NE(phase.err.find("not implemented by this stand-in yet"), std::string::npos);
   EXPECT_NE(run({kubeadm, "version", "-o", "xml"}, dir_).exitCode, 0);
   EXPECT_NE(run({kubeadm, "frobnicate"}, dir_).exitCode, 0);
 
@@ -185,10 +191,54 @@ TEST_F(AptrepoStandinsTest, UnimplementedSubcommandsFailLoudly) {
   EXPECT_NE(noConfig.exitCode, 0);
   EXPECT_NE(noConfig.err.find("failed to load kubelet config file"), std::string::npos)
       << noConfig.err;
+  // With its config but neither kubeconfig nor bootstrap kubeconfig, the real kubelet exits.
   std::ofstream(dir_ / "config.yaml") << "kind: KubeletConfiguration\n";
-  Ran withConfig = run({kubelet, "--config", (dir_ / "config.yaml").string()}, dir_);
-  EXPECT_NE(withConfig.exitCode, 0);
-  EXPECT_NE(withConfig.err.find("not implemented by this stand-in yet"), std::string::npos);
+  Ran noKubeconfig = run({kubelet, "--config", (dir_ / "config.yaml").string(),
+                          "--kubeconfig=" + (dir_ / "kubelet.conf").string(),
+                          "--bootstrap-kubeconfig=" + (dir_ / "bootstrap.conf").string()},
+                         dir_);
+  EXPECT_NE(noKubeconfig.exitCode, 0);
+  EXPECT_NE(noKubeconfig.err.find("unable to load bootstrap kubeconfig"), std::string::npos)
+      << noKubeconfig.err;
+}
+
+// kubeadm's config checks run before any preflight or host change, so they can run here.
+TEST_F(AptrepoStandinsTest, KubeadmRejectsBadConfigAndLogsEveryRun) {
+  Ran b = build("1.34.2-1.1", {"kubeadm"});
+  ASSERT_EQ(b.exitCode, 0) << b.err;
+  fs::path root = unpack(deb("kubeadm", "1.34.2-1.1"), "config");
+  const fs::path log = dir_ / "kubeadm.log";
+  setenv("KUBEADM_STANDIN_LOG", log.c_str(), 1);
+  const std::string kubeadm = (root / "usr/bin/kubeadm").string();
+  struct Case {
+    std::string yaml, message;
+  };
+  const std::vector<Case> cases = {
+      {"apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\napiServer:\n"
+       "  podSubnet: 10.244.0.0/16\n",
+       "strict decoding error: unknown field \"apiServer.podSubnet\""},
+      {"apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\npodSubnet: 10.0.0.0/8\n",
+       "unknown field \"podSubnet\""},
+      {"apiVersion: kubeadm.k8s.io/v1beta4\nkind: NodeConfiguration\n",
+       "no kind \"NodeConfiguration\" is registered for version \"kubeadm.k8s.io/v1beta4\""},
+      {"apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nnodeRegistration:\n"
+       "  nmae: x\n",
+       "unknown field \"nodeRegistration.nmae\""},
+  };
+  for (const auto& c : cases) {
+    std::ofstream(dir_ / "bad.yaml") << c.yaml;
+    Ran r = run({kubeadm, "init", "--config", (dir_ / "bad.yaml").string(), "--token",
+                 "abcdef.0123456789abcdef"},
+                dir_);
+    EXPECT_EQ(r.exitCode, 1) << c.yaml;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("[preflight]"), std::string::npos) << "bad config reached preflight";
+  }
+  const std::string text = slurp(log);
+  EXPECT_NE(text.find("START "), std::string::npos) << text;
+  EXPECT_NE(text.find("kubeadm init --config"), std::string::npos) << text;
+  EXPECT_NE(text.find(" rc=1\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("0123456789abcdef"), std::string::npos) << "token in the log: " << text;
 }
 
 TEST_F(AptrepoStandinsTest, KubectlDebCarriesTheRealBinary) {
