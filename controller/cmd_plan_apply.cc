@@ -9,6 +9,7 @@
 #include "controller/cli.h"
 #include "controller/desired_state.h"
 #include "controller/host_runner.h"
+#include "controller/pki_setup.h"
 #include "platform/transport_pool.h"
 
 namespace piherd {
@@ -21,7 +22,7 @@ struct Prepared {
 
 // Loads, validates and resolves everything; prints the problems and returns nullopt when the
 // manifests cannot be used.
-std::optional<Prepared> prepare(const CliOptions& o) {
+std::optional<Prepared> prepare(const CliOptions& o, ReconcileMode mode) {
   LoadResult loaded = loadValidatedManifests(o.manifests);
   for (const auto& d : loaded.diagnostics) std::cerr << formatDiagnostic(d) << "\n";
   if (!loaded.ok()) {
@@ -41,13 +42,17 @@ std::optional<Prepared> prepare(const CliOptions& o) {
                        .address = t.ssh.address,
                        .transport = p.pool->get(t.ssh)});
   }
+  if (auto s = attachClusterPki(p.hosts, loaded.set, resolveStateDir(o), mode); !s) {
+    std::cerr << "piherd " << o.command << ": certificates: " << s.error().message << "\n";
+    return std::nullopt;
+  }
   return p;
 }
 
 }  // namespace
 
 int cmdPlan(const CliOptions& o) {
-  auto p = prepare(o);
+  auto p = prepare(o, ReconcileMode::kPlan);
   if (!p) return 1;
   HostReconciler reconciler(HostReconciler::defaultFacets());
   auto outcomes = reconcileHosts(p->hosts, reconciler, ReconcileMode::kPlan, o.parallel, nullptr);
@@ -64,7 +69,7 @@ int cmdPlan(const CliOptions& o) {
 }
 
 int cmdApply(const CliOptions& o) {
-  auto p = prepare(o);
+  auto p = prepare(o, ReconcileMode::kApply);
   if (!p) return 1;
   std::mutex outMutex;
   ProgressFn progress = [&](const std::string& machine, const std::string& facet,

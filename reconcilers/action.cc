@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "reconcilers/certificate_rollout.h"
 #include "reconcilers/unified_diff.h"
 
 namespace piherd {
@@ -44,6 +45,7 @@ std::string unitOpName(UnitAction::Op op) {
 
 std::string describe(const WriteFileAction& a) {
   std::string head = (a.previous ? "update " : "create ") + a.file.path;
+  if (!a.summary.empty()) return head + " (" + a.summary + ")";
   if (a.secret) return head + " (secret content not shown)";
   return head + "\n" + unifiedDiff(a.file.path, a.previous.value_or(""), a.file.content);
 }
@@ -74,6 +76,14 @@ std::string describe(const ConfigureContainerdAction& a) {
          "cgroup driver " + a.cgroupDriver + " (exact diff shown once containerd is installed)";
 }
 std::string describe(const RebootAction& a) { return "reboot the host: " + a.reason; }
+std::string describe(const ApiserverCertificateRolloutAction& a) {
+  return std::string(a.replacing ? "replace " : "create ") + a.certificate.path + " (" +
+         a.summary + ")" + (a.key.path.empty() ? "" : " and its key " + a.key.path) +
+         "; one control plane at a time, kube-apiserver restarted when running";
+}
+std::string describe(const KubeadmCertsRenewAction& a) {
+  return "kubeadm certs renew " + joinWords(a.names) + "; one control plane at a time";
+}
 
 Status apply(const WriteFileAction& a, Transport& t) { return t.writeFile(a.file); }
 Status apply(const SetSysctlAction& a, Transport& t) {
@@ -132,6 +142,11 @@ Status apply(const RebootAction&, Transport& t) {
   return makeError(ErrorCode::kDeadlineExceeded,
                    t.hostName() + ": did not come back within 10 minutes of the reboot");
 }
+
+Status apply(const ApiserverCertificateRolloutAction& a, Transport& t) {
+  return rolloutApiserverCertificate(a, t);
+}
+Status apply(const KubeadmCertsRenewAction& a, Transport& t) { return renewKubeadmCertificates(a, t); }
 
 }  // namespace
 

@@ -18,6 +18,26 @@ struct WriteFileAction {
   FileSpec file;
   std::optional<std::string> previous;  // nullopt: the file does not exist yet
   bool secret = false;                  // never show content
+  // When set, shown instead of a diff ("SANs ...; expires 2027-12-01"): certificates, whose
+  // PEM diff says nothing to a reader.
+  std::string summary;
+};
+
+// The certificates facet's apiserver serving pair for one control plane (docs/certificates.md):
+// writes the key (stdin, 0600) and the certificate, then, when kube-apiserver runs there (its
+// static pod manifest exists), restarts it by moving the manifest out and back, and waits
+// until https://127.0.0.1:6443/readyz answers. Process-wide, one control plane at a time.
+struct ApiserverCertificateRolloutAction {
+  FileSpec key;          // empty path: the key is already in place
+  FileSpec certificate;
+  std::string summary;   // "SANs ...; expires ..."
+  bool replacing = false;
+};
+
+// `kubeadm certs renew NAME...` for kubeadm-issued certificates inside the renewal window,
+// one control plane at a time (same lock as the apiserver rollout).
+struct KubeadmCertsRenewAction {
+  std::vector<std::string> names;  // "apiserver-kubelet-client", "admin.conf", ...
 };
 
 struct SetSysctlAction {
@@ -74,7 +94,8 @@ struct RebootAction {
 
 using Action = std::variant<WriteFileAction, SetSysctlAction, LoadModuleAction, SwapOffAction,
                             InstallPackagesAction, HoldPackagesAction, UnitAction,
-                            InstallKeyringAction, ConfigureContainerdAction, RebootAction>;
+                            InstallKeyringAction, ConfigureContainerdAction, RebootAction,
+                            ApiserverCertificateRolloutAction, KubeadmCertsRenewAction>;
 
 // One line headline ("write /etc/x", "sysctl a: 0 -> 1"), plus detail lines (a diff).
 std::string describeAction(const Action& action);

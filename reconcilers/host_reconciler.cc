@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "reconcilers/certificates_facet.h"
 #include "reconcilers/kernel_facet.h"
 #include "reconcilers/packages_facet.h"
 #include "reconcilers/runtime_facet.h"
@@ -43,8 +44,8 @@ HostReconciler::HostReconciler(std::vector<std::shared_ptr<const Facet>> facets,
     : facets_(std::move(facets)), maxRounds_(maxRounds) {}
 
 std::vector<std::shared_ptr<const Facet>> HostReconciler::defaultFacets() {
-  return {std::make_shared<KernelFacet>(), std::make_shared<RuntimeFacet>(),
-          std::make_shared<PackagesFacet>()};
+  return {std::make_shared<CertificatesFacet>(), std::make_shared<KernelFacet>(),
+          std::make_shared<RuntimeFacet>(), std::make_shared<PackagesFacet>()};
 }
 
 QuerySet HostReconciler::queriesFor(const HostDesired& desired) const {

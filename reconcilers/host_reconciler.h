@@ -52,7 +52,7 @@ class HostReconciler {
   HostOutcome reconcile(Transport& transport, const HostDesired& desired, ReconcileMode mode,
                         const ProgressFn& progress = nullptr) const;
 
-  // The host facets in their order: kernel -> runtime -> packages.
+  // The host facets in their order: certificates (needs nothing), kernel -> runtime -> packages.
   static std::vector<std::shared_ptr<const Facet>> defaultFacets();
 
  private:

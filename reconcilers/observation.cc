@@ -18,6 +18,8 @@ const char* kindName(QueryKind kind) {
     case QueryKind::kSwaps: return "swaps";
     case QueryKind::kCapEff: return "capeff";
     case QueryKind::kContainerdDefault: return "containerd-default";
+    case QueryKind::kFileDigest: return "digest";
+    case QueryKind::kKubeconfigCert: return "kubeconfig-cert";
   }
   return "?";
 }
@@ -36,6 +38,17 @@ while IFS=' ' read -r kind arg; do
       emit file "$arg" content "$(base64 -w0 < "$arg")"
     else
       emit file "$arg" missing 1
+    fi ;;
+  digest)
+    if [ -f "$arg" ]; then
+      emit digest "$arg" stat "$(stat -c '%a %U %G' -- "$arg")"
+      emit digest "$arg" sha256 "$(sha256sum < "$arg" | cut -d' ' -f1)"
+    else
+      emit digest "$arg" missing 1
+    fi ;;
+  kubeconfig-cert)
+    if [ -f "$arg" ]; then
+      emit kubeconfig-cert "$arg" data "$(sed -n 's|^[[:space:]]*client-certificate-data:[[:space:]]*\([A-Za-z0-9+/=]*\)[[:space:]]*$|\1|p' -- "$arg" | head -n 1)"
     fi ;;
   sysctl)
     p="/proc/sys/$(printf '%s' "$arg" | tr . /)"
@@ -112,6 +125,15 @@ FileFact HostFacts::file(const std::string& path) const {
   auto it = files_.find(path);
   return it == files_.end() ? FileFact{} : it->second;
 }
+FileDigestFact HostFacts::fileDigest(const std::string& path) const {
+  auto it = digests_.find(path);
+  return it == digests_.end() ? FileDigestFact{} : it->second;
+}
+std::optional<std::string> HostFacts::kubeconfigCert(const std::string& path) const {
+  auto it = kubeconfigCerts_.find(path);
+  if (it == kubeconfigCerts_.end()) return std::nullopt;
+  return it->second;
+}
 SysctlFact HostFacts::sysctl(const std::string& key) const {
   auto it = sysctls_.find(key);
   return it == sysctls_.end() ? SysctlFact{} : it->second;
@@ -158,6 +180,20 @@ Result<HostFacts> HostFacts::parse(const std::string& output) {
         ff.exists = true;
         ff.content = *bytes;
       }
+    } else if (kind == "digest") {
+      FileDigestFact& d = f.digests_[arg];
+      if (field == "stat") {
+        auto w = words(value);
+        d.exists = true;
+        if (w.size() == 3) d.mode = w[0], d.owner = w[1], d.group = w[2];
+      } else if (field == "sha256") {
+        d.sha256 = value;
+      }
+    } else if (kind == "kubeconfig-cert") {
+      if (value.empty()) continue;
+      auto bytes = decode("kubeconfig " + arg, value);
+      if (!bytes) return tl::unexpected(bytes.error());
+      f.kubeconfigCerts_[arg] = *bytes;
     } else if (kind == "sysctl") {
       SysctlFact& s = f.sysctls_[arg];
       if (field == "value") s.exists = true, s.value = value;

@@ -17,7 +17,9 @@
 namespace piherd {
 
 enum class QueryKind { kFile, kSysctl, kModule, kPackage, kUnit, kHolds, kSwaps, kCapEff,
-                       kContainerdDefault };
+                       kContainerdDefault,
+                       kFileDigest,       // stat and SHA-256 only: key files never come back
+                       kKubeconfigCert };  // a kubeconfig's client-certificate-data only
 
 struct Query {
   QueryKind kind;
@@ -44,6 +46,15 @@ struct FileFact {
   std::string group;
 };
 
+// A file observed by fingerprint (kFileDigest): the host sends back its SHA-256, never bytes.
+struct FileDigestFact {
+  bool exists = false;
+  std::string sha256;  // lowercase hex
+  std::string mode;
+  std::string owner;
+  std::string group;
+};
+
 struct SysctlFact {
   bool exists = false;
   std::string value;  // whitespace normalized to single spaces
@@ -63,6 +74,9 @@ struct UnitFact {
 class HostFacts {
  public:
   FileFact file(const std::string& path) const;
+  FileDigestFact fileDigest(const std::string& path) const;
+  // The client certificate (PEM) embedded in a kubeconfig; nullopt when absent.
+  std::optional<std::string> kubeconfigCert(const std::string& path) const;
   SysctlFact sysctl(const std::string& key) const;
   bool moduleLoaded(const std::string& name) const;
   // The host does not say (no /sys/module, as in some sandboxes): neither loaded nor not.
@@ -79,6 +93,8 @@ class HostFacts {
 
  private:
   std::map<std::string, FileFact> files_;
+  std::map<std::string, FileDigestFact> digests_;
+  std::map<std::string, std::string> kubeconfigCerts_;
   std::map<std::string, SysctlFact> sysctls_;
   std::map<std::string, bool> modules_;
   std::set<std::string> unknownModules_;

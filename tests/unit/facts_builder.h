@@ -35,17 +35,23 @@ class FactsBuilder {
   FactsBuilder& containerdDefault(const std::string& config) {
     return line("containerd-default", "-", "content", base64Encode(config));
   }
+  FactsBuilder& digest(const std::string& path, const std::string& sha256,
+                       const std::string& mode = "600") {
+    return line("digest", path, "stat", mode + " root root").line("digest", path, "sha256", sha256);
+  }
   HostFacts build() const {
     auto f = HostFacts::parse(text_ + "end\t-\t-\t-\n");
     return f ? *f : HostFacts{};
   }
 
- private:
+  // One raw answer line, for facts the helpers above do not cover.
   FactsBuilder& line(const std::string& a, const std::string& b, const std::string& c,
                      const std::string& d) {
     text_ += a + "\t" + b + "\t" + c + "\t" + d + "\n";
     return *this;
   }
+
+ private:
   std::string text_;
 };
 

@@ -1,0 +1,23 @@
+// PKI setup for `piherd plan` and `piherd apply`: resolves the state directory, probes the
+// control planes for an initialized cluster when the store is empty, runs prepareClusterPki
+// and hands each control plane its CertificatesDesired (controller/cluster_pki.h).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api/manifest_set.h"
+#include "controller/cli.h"
+#include "controller/host_runner.h"
+
+namespace piherd {
+
+// --state-dir, or ".piherd" beside the manifests (inside the directory given with -f, or
+// beside the file given).
+std::string resolveStateDir(const CliOptions& options);
+
+// Fills hosts[i].desired.certificates for every control plane. In plan mode nothing is saved.
+Status attachClusterPki(std::vector<HostTarget>& hosts, const ManifestSet& set,
+                        const std::string& stateDir, ReconcileMode mode);
+
+}  // namespace piherd

@@ -1,0 +1,136 @@
+// Apiserver certificate rollout: one control plane at a time across threads, the static pod
+// manifest rewritten (annotation) only where kube-apiserver runs, /readyz awaited.
+#include "reconcilers/certificate_rollout.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace piherd {
+namespace {
+
+// A host whose kube-apiserver answers /readyz a moment after its manifest changed; it records
+// how many rollouts were inside a host at once, across every FakeHost.
+class FakeHost : public Transport {
+ public:
+  explicit FakeHost(std::string name, bool runsApiserver) : name_(std::move(name)) {
+    if (runsApiserver) {
+      files_[kApiserverManifest] =
+          "apiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    kubeadm.kubernetes.io/"
+          "kube-apiserver.advertise-address.endpoint: 10.0.0.1:6443\n  labels:\n    component: "
+          "kube-apiserver\n  name: kube-apiserver\nspec:\n  containers:\n  - name: x\n";
+    }
+  }
+  const std::string& hostName() const override { return name_; }
+  Result<CommandResult> run(const std::vector<std::string>& argv, const ExecOptions&) override {
+    std::lock_guard<std::mutex> l(m_);
+    commands_.push_back(argv);
+    if (argv[0] == "curl") {
+      // Ready only on the third poll after the manifest changed: the restart takes a while.
+      bool ready = ++polls_ % 3 == 0;
+      if (ready && started_) started_ = false, --inside;
+      return CommandResult{.exitStatus = ready ? 0 : 7, .err = "connection refused"};
+    }
+    return CommandResult{.exitStatus = 0};
+  }
+  // A rollout is "inside" this host from its first write until /readyz answers again.
+  Status writeFile(const FileSpec& f) override {
+    std::lock_guard<std::mutex> l(m_);
+    if (!started_ && files_.contains(kApiserverManifest)) {
+      started_ = true;
+      int now = ++inside;
+      int seen = maxInside.load();
+      while (now > seen && !maxInside.compare_exchange_weak(seen, now)) {}
+    }
+    files_[f.path] = f.content;
+    modes_[f.path] = f.mode;
+    return okStatus();
+  }
+  Result<std::string> readFile(const std::string& path) override {
+    std::lock_guard<std::mutex> l(m_);
+    auto it = files_.find(path);
+    if (it == files_.end()) return makeError(ErrorCode::kNotFound, path);
+    return it->second;
+  }
+  static std::atomic<int> inside, maxInside;
+  std::string name_;
+  std::mutex m_;
+  std::map<std::string, std::string> files_;
+  std::map<std::string, mode_t> modes_;
+  std::vector<std::vector<std::string>> commands_;
+  int polls_ = 0;
+  bool started_ = false;
+};
+std::atomic<int> FakeHost::inside{0}, FakeHost::maxInside{0};
+
+ApiserverCertificateRolloutAction action(const std::string& cert) {
+  return {.key = {.path = "/etc/kubernetes/pki/apiserver.key", .content = "KEY", .mode = 0600},
+          .certificate = {.path = "/etc/kubernetes/pki/apiserver.crt", .content = cert},
+          .summary = "SANs x; expires y"};
+}
+
+TEST(CertificateRolloutTest, BeforeTheClusterExistsOnlyTheFilesArePlaced) {
+  FakeHost h("cp1", false);
+  ASSERT_TRUE(rolloutApiserverCertificate(action("CERT"), h));
+  EXPECT_EQ(h.files_.at("/etc/kubernetes/pki/apiserver.crt"), "CERT");
+  EXPECT_EQ(h.modes_.at("/etc/kubernetes/pki/apiserver.key"), 0600u);
+  EXPECT_FALSE(h.files_.contains(kApiserverManifest));
+  EXPECT_TRUE(h.commands_.empty());
+}
+
+TEST(CertificateRolloutTest, RunningApiserverIsRestartedThroughItsManifestAndAwaited) {
+  FakeHost h("cp1", true);
+  setApiserverReadyTimeout(std::chrono::seconds(30), std::chrono::milliseconds(20));
+  ASSERT_TRUE(rolloutApiserverCertificate(action("CERT"), h));
+  const std::string& m = h.files_.at(kApiserverManifest);
+  EXPECT_NE(m.find("  annotations:\n    piherd.io/apiserver-certificate: \""), std::string::npos) << m;
+  EXPECT_NE(m.find("advertise-address.endpoint: 10.0.0.1:6443\n"), std::string::npos);
+  EXPECT_EQ(h.polls_, 3);
+  std::string once = m;
+  // A second certificate replaces the annotation, never adds a second one.
+  ASSERT_TRUE(rolloutApiserverCertificate(action("CERT2"), h));
+  const std::string& m2 = h.files_.at(kApiserverManifest);
+  EXPECT_NE(m2, once);
+  EXPECT_EQ(m2.find("piherd.io/apiserver-certificate"), m2.rfind("piherd.io/apiserver-certificate"));
+  // The readiness check trusts the cluster CA only.
+  const auto& curl = h.commands_.back();
+  EXPECT_NE(std::find(curl.begin(), curl.end(), "/etc/kubernetes/pki/ca.crt"), curl.end());
+}
+
+TEST(CertificateRolloutTest, ApiserverThatNeverAnswersIsAnError) {
+  class Dead : public FakeHost {
+   public:
+    Dead() : FakeHost("cp1", true) {}
+    Result<CommandResult> run(const std::vector<std::string>&, const ExecOptions&) override {
+      return CommandResult{.exitStatus = 7, .err = "connection refused"};
+    }
+  } h;
+  setApiserverReadyTimeout(std::chrono::milliseconds(10), std::chrono::milliseconds(5));
+  auto s = rolloutApiserverCertificate(action("CERT"), h);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kDeadlineExceeded);
+  EXPECT_NE(s.error().message.find("/readyz"), std::string::npos);
+  EXPECT_EQ(s.error().message.find("KEY"), std::string::npos);
+}
+
+TEST(CertificateRolloutTest, ParallelHostsRollOutOneAtATime) {
+  std::vector<std::unique_ptr<FakeHost>> hosts;
+  for (int i = 0; i < 4; ++i) hosts.push_back(std::make_unique<FakeHost>("cp" + std::to_string(i), true));
+  FakeHost::inside = 0;  // earlier tests may leave a host that never became ready
+  FakeHost::maxInside = 0;
+  setApiserverReadyTimeout(std::chrono::seconds(30), std::chrono::milliseconds(20));
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (auto& h : hosts) {
+    threads.emplace_back([&] { ok += bool(rolloutApiserverCertificate(action("C"), *h)); });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 4);
+  EXPECT_EQ(FakeHost::maxInside, 1);
+}
+
+}  // namespace
+}  // namespace piherd
