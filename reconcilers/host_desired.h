@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "reconcilers/vip_desired.h"
+
 namespace piherd {
 
 struct HostDesired {
@@ -27,6 +29,9 @@ struct HostDesired {
   std::string repositoryUrl;      // deb repository, flat "/" suite (pkgs.k8s.io layout)
   std::string signingKeyUrl;      // URL of the ASCII-armored key, fetched on the host, or
   std::string signingKeyContent;  // the armored key itself (read from a management-host file)
+
+  // VIP facet (control planes only): one keepalived vrrp_instance per VirtualIP.
+  std::vector<VipInstance> vips;
 };
 
 // Where the facets keep their files on a host (one place, so docs and tests agree).

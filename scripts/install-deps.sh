@@ -13,6 +13,7 @@ BUILD_PKGS=(
 FLEET_PKGS=(
   systemd-container debootstrap iproute2 openssh-client dpkg-dev apt-utils
   python3 gnupg curl procps kmod iptables
+  keepalived openssl  # the VIP tests: keepalived -t judges the config, openssl is the TLS client
 )
 
 want=("${BUILD_PKGS[@]}")

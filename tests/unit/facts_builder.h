@@ -35,6 +35,9 @@ class FactsBuilder {
   FactsBuilder& containerdDefault(const std::string& config) {
     return line("containerd-default", "-", "content", base64Encode(config));
   }
+  FactsBuilder& address(const std::string& interface, const std::string& cidr) {
+    return line("addrs", "-", "observed", "1").line("addr", interface, "inet", cidr);
+  }
   HostFacts build() const {
     auto f = HostFacts::parse(text_ + "end\t-\t-\t-\n");
     return f ? *f : HostFacts{};
