@@ -71,7 +71,8 @@ VirtualIPStatus nextVipStatus(const VirtualIP& vip, const VirtualIPStatus& previ
 
   bool split = s.holders.size() > 1;
   s.conditions.push_back(condition(
-      previous, kConditionSplitBrain, split, split ? "MultipleHolders" : "SingleHolder",
+      previous, kConditionSplitBrain, split,
+      split ? "MultipleHolders" : (s.holders.empty() ? "NoHolder" : "SingleHolder"),
       split ? "held by " + joined(s.holders) + " at once: VRRP adverts do not get through"
             : (s.holders.empty() ? "held by no observed control plane" : "held by " + s.holders[0]) +
                   unseen,

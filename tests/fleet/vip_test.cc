@@ -172,13 +172,19 @@ class VipFleetTest : public ::testing::Test {
     return -1;
   }
 
+  // A fresh transient unit name each time (a stopped transient unit can linger loaded).
+  // pgrep looks for the command line that starts with openssl (not this shell, whose own
+  // command line holds the same words).
   void startEndpoint(size_t i) {
-    on(i, std::string("systemctl is-active -q ") + kEndpointUnit + " && exit 0; "
-          "systemctl reset-failed " + kEndpointUnit + " 2>/dev/null; "
-          "systemd-run -q --unit=" + kEndpointUnit + " openssl s_server -quiet -4 -accept 6443 "
-          "-cert /etc/piherd-test/apiserver.crt -key /etc/piherd-test/apiserver.key -www");
+    on(i, std::string("pgrep -f '^openssl s_server' >/dev/null && exit 0; "
+                      "systemd-run -q --collect --unit=") + kEndpointUnit + "-$(date +%s%N) "
+          "openssl s_server -quiet -4 -accept 6443 -cert /etc/piherd-test/apiserver.crt "
+          "-key /etc/piherd-test/apiserver.key -www");
   }
-  void stopEndpoint(size_t i) { on(i, std::string("systemctl stop ") + kEndpointUnit); }
+  void stopEndpoint(size_t i) {
+    on(i, std::string("systemctl stop '") + kEndpointUnit + "-*'; "
+          "! pgrep -f '^openssl s_server' >/dev/null");
+  }
 
   // A TLS client that trusts only the test CA and wants the VIP as the server's IP SAN.
   bool tlsThroughVip() {
@@ -214,17 +220,33 @@ class VipFleetTest : public ::testing::Test {
     return out;
   }
 
+  // When host i's keepalived entered MASTER after `since` (epoch seconds), from its notify
+  // log (the hosts share this machine's clock); 0 when it did not.
+  double masterSince(size_t i, double since) {
+    for (const auto& line : transitions(i)) {
+      double at = std::stod(line);
+      if (at > since && line.find(" MASTER ") != std::string::npos) return at;
+    }
+    return 0;
+  }
+  // The cut as `fleet cut` makes it (the host's bridge port down), without the script's
+  // start-up time, so a failover can be timed from it.
+  void cut(size_t i) { ASSERT_EQ(sh("ip link set dev " + inv_->hosts[i].veth + " down").exitStatus, 0); }
+
   // Converged, every endpoint up, the init control plane holding the VIP alone.
   void converge() {
+    std::ifstream crtIn(tmp_->file("server.crt")), keyIn(tmp_->file("server.key"));
+    const std::string crt((std::istreambuf_iterator<char>(crtIn)), {});
+    const std::string key((std::istreambuf_iterator<char>(keyIn)), {});
     for (size_t i = 0; i < 3; ++i) {
-      if (on(i, "mkdir -p /etc/piherd-test; test -f /etc/piherd-test/apiserver.crt && echo yes || true") != "yes\n") {
+      // This suite's certificate (a host may still serve an earlier run's): replaced, and
+      // the endpoint restarted, only when it differs.
+      if (on(i, "cat /etc/piherd-test/apiserver.crt 2>/dev/null || true") != crt) {
         SshTransport t(sshTarget(*inv_, inv_->hosts[i]));
-        for (const char* f : {"crt", "key"}) {
-          std::ifstream in(tmp_->file(std::string("server.") + f));
-          std::string content((std::istreambuf_iterator<char>(in)), {});
-          ASSERT_TRUE(t.writeFile({.path = std::string("/etc/piherd-test/apiserver.") + f,
-                                   .content = content, .mode = 0600}));
-        }
+        on(i, "mkdir -p /etc/piherd-test");
+        stopEndpoint(i);
+        ASSERT_TRUE(t.writeFile({.path = "/etc/piherd-test/apiserver.key", .content = key, .mode = 0600}));
+        ASSERT_TRUE(t.writeFile({.path = "/etc/piherd-test/apiserver.crt", .content = crt, .mode = 0644}));
       }
       startEndpoint(i);
     }
@@ -282,13 +304,14 @@ TEST_F(VipFleetTest, HardFailoverWithinFiveSecondsIsReportedAndCounted) {
   converge();
   ASSERT_EQ(plan().exitStatus, 0);
   int64_t before = failovers();
-  auto t0 = Clock::now();
-  ASSERT_TRUE(runFleet({"cut", inv_->hosts[0].name}).ok());
+  double t0 = wallNow();
+  cut(0);
   int next = waitForOtherHolder(0, 8s);
-  double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::cerr << "hard failover (VRRPv2, advert 1 s): " << seconds << " s\n";
+  double tookOver = masterSince(1, t0);
+  std::cerr << "hard failover (VRRPv2, advert 1 s): " << tookOver - t0 << " s\n";
   EXPECT_EQ(next, 1) << "the next control plane by priority takes the VIP";
-  EXPECT_LT(seconds, 5.0);
+  EXPECT_GT(tookOver, t0);
+  EXPECT_LT(tookOver - t0, 5.0);
   EXPECT_TRUE(tlsThroughVip());
   CmdRun p = plan();  // the cut host is not observed
   EXPECT_NE(p.out.find("holders " + inv_->hosts[1].name + ", reachable yes"), std::string::npos);
@@ -306,11 +329,18 @@ TEST_F(VipFleetTest, HardFailoverWithinFiveSecondsIsReportedAndCounted) {
 
 TEST_F(VipFleetTest, CleanShutdownMovesTheVipAndItComesBack) {
   converge();
+  // The shutdown runs while the test watches: from the moment the holder gives the VIP up
+  // (its keepalived stopping sends priority 0) to the moment another holds it.
   auto t0 = Clock::now();
-  ASSERT_TRUE(runFleet({"stop", inv_->hosts[0].name, "--clean"}).ok());
+  std::thread stop([&] { EXPECT_TRUE(runFleet({"stop", inv_->hosts[0].name, "--clean"}).ok()); });
+  auto deadline = t0 + 60s;
+  while (holds(0) && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  auto released = Clock::now();
   int next = waitForOtherHolder(0, 8s);
-  double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::cerr << "clean failover: " << seconds << " s after the stop returned\n";
+  double seconds = std::chrono::duration<double>(Clock::now() - released).count();
+  stop.join();
+  std::cerr << "clean failover: " << seconds << " s after the holder released the VIP ("
+            << std::chrono::duration<double>(released - t0).count() << " s into the shutdown)\n";
   EXPECT_EQ(next, 1);
   EXPECT_LT(seconds, 5.0);
   EXPECT_TRUE(tlsThroughVip());
@@ -359,17 +389,19 @@ TEST_F(VipFleetTest, SplitBrainIsReportedAndClears) {
 TEST_F(VipFleetTest, DriftIsCorrected) {
   converge();
   // h1 (the holder): its VIP removed by hand. h2: keepalived stopped. h3: its config edited.
+  // keepalived 2.2 (bookworm) puts a master's deleted VIP back by itself; older ones do not
+  // (acassen/keepalived#534), and then the plan holds `ip addr add` (unit-tested). Either
+  // way the VIP must be back on h1.
   on(0, "ip addr del " + vip_ + "/32 dev host0");
   on(1, "systemctl stop keepalived");
   on(2, "sed -i 's/priority 198/priority 250/' /etc/keepalived/keepalived.conf");
-  EXPECT_FALSE(holds(0));
   CmdRun p = plan();
   EXPECT_EQ(p.exitStatus, 2);
-  EXPECT_NE(p.out.find("ip addr add " + vip_ + "/32 dev host0"), std::string::npos);
+  EXPECT_TRUE(holds(0) || p.out.find("ip addr add " + vip_ + "/32 dev host0") != std::string::npos);
   EXPECT_NE(p.out.find("systemctl start keepalived"), std::string::npos);
   EXPECT_NE(p.out.find("-    priority 250\n      +    priority 198"), std::string::npos) << p.out;
   EXPECT_NE(p.out.find("systemctl reload keepalived"), std::string::npos);
-  EXPECT_NE(p.out.find("auth_pass (secret, not shown)"), std::string::npos);
+  EXPECT_NE(p.out.find("(VRRP password set, not shown)"), std::string::npos);
   EXPECT_EQ(p.out.find(kPassword), std::string::npos);
   CmdRun a = apply();
   EXPECT_EQ(a.exitStatus, 0);
@@ -387,16 +419,11 @@ TEST_F(VipFleetTest, FastProfileFailsOverUnderOneSecondAndRidesOutFivePercentLos
   converge();
   EXPECT_NE(on(1, "cat /etc/keepalived/keepalived.conf").find("    version 3\n    priority 199\n    advert_int 0.2\n"),
             std::string::npos);
-  // The cut as `fleet cut` does it (the bridge port down), timed from just before.
   double t0 = wallNow();
-  ASSERT_EQ(sh("ip link set dev " + inv_->hosts[0].veth + " down").exitStatus, 0);
+  cut(0);
   int next = waitForOtherHolder(0, 5s);
   EXPECT_EQ(next, 1);
-  double tookOver = 0;
-  for (const auto& line : transitions(1)) {
-    double at = std::stod(line);
-    if (at > t0 && line.find(" MASTER ") != std::string::npos) tookOver = at;
-  }
+  double tookOver = masterSince(1, t0);
   std::cerr << "hard failover (VRRPv3, advert 0.2 s): " << tookOver - t0 << " s\n";
   EXPECT_GT(tookOver, t0);
   EXPECT_LT(tookOver - t0, 1.0);
