@@ -120,7 +120,7 @@ FacetOutcome HostReconciler::applyFacet(Transport& transport, const HostDesired&
   auto takeBudgetIfDisruptive = [&] {
     if (!budget_ || hold.budget) return;
     if (std::any_of(plan.actions.begin(), plan.actions.end(), isDisruptive)) {
-      if (progress) progress(desired.machine, out.facet, "waiting for the disruption budget");
+      if (progress) progress(desired.machine, out.facet, "disruptive: taking the disruption budget (one host at a time)");
       budget_->acquire(desired.machine);
       hold.budget = budget_.get();
       hold.machine = desired.machine;

@@ -1,6 +1,5 @@
 #include "reconcilers/keepalived_config.h"
 
-#include <cmath>
 #include <cstdio>
 #include <set>
 #include <sstream>
