@@ -108,6 +108,20 @@ void checkVirtualIPs(const ManifestSet& set, const ClusterNetworks& n,
         }
       }
     }
+    // Every VirtualIP lives on the control planes' keepalived, so each must be in their
+    // subnet (for the apiserver's VIP, checkMachines reports it on the Machine instead).
+    auto subnet = parseIPv4Prefix(v.spec.address);
+    if (subnet && subnet->length <= 30 && &v != set.apiServerVip()) {
+      for (const Machine* cp : set.controlPlanes()) {
+        auto a = parseIPv4(cp->spec.address);
+        if (a && !subnet->contains(*a)) {
+          r.error("spec.address", "its subnet " + subnet->networkText() + " does not hold control plane " +
+                                      describe(*cp) + " (" + cp->spec.address +
+                                      "); keepalived on the control planes holds every VIP");
+          break;
+        }
+      }
+    }
     if (v.spec.virtualRouterID) {
       auto [it, fresh] = byRouterID.emplace(*v.spec.virtualRouterID, &v);
       if (!fresh) {

@@ -31,6 +31,8 @@ struct VirtualIPStatus {
   std::vector<std::string> holders;   // machines holding the address (more than one: split brain)
   std::optional<bool> reachable;      // apiserver answered through it
   std::string lastFailoverTime;       // RFC 3339
+  int64_t failovers = 0;              // times a new sole holder took over
+  std::string lastHolder;             // the last sole holder (to count failovers across gaps)
   std::vector<Condition> conditions;  // Available, SplitBrain
   int64_t observedGeneration = 0;
   bool operator==(const VirtualIPStatus&) const = default;
@@ -87,6 +89,10 @@ void visitFields(V& v, S& s) {
           {.description = "Whether the apiserver answered through the address."});
   v.field("lastFailoverTime", s.lastFailoverTime,
           {.description = "When the address last moved (RFC 3339)."});
+  v.field("failovers", s.failovers,
+          {.description = "How many times the address moved to another machine."});
+  v.field("lastHolder", s.lastHolder,
+          {.description = "The machine that last held the address alone."});
   v.field("conditions", s.conditions, {.description = "Available and SplitBrain."});
   v.field("observedGeneration", s.observedGeneration,
           {.description = "metadata.generation the status was computed from."});

@@ -10,12 +10,14 @@
 #include "controller/desired_state.h"
 #include "controller/host_runner.h"
 #include "controller/pki_setup.h"
+#include "controller/vip_report.h"
 #include "platform/transport_pool.h"
 
 namespace piherd {
 namespace {
 
 struct Prepared {
+  ManifestSet set;
   std::vector<HostTarget> hosts;
   std::unique_ptr<TransportPool> pool;
 };
@@ -35,6 +37,7 @@ std::optional<Prepared> prepare(const CliOptions& o, ReconcileMode mode) {
     return std::nullopt;
   }
   Prepared p;
+  p.set = loaded.set;
   p.pool = std::make_unique<TransportPool>(
       TransportPool::Options{.maxConcurrent = static_cast<size_t>(o.parallel)});
   for (auto& t : *targets) {
@@ -49,6 +52,17 @@ std::optional<Prepared> prepare(const CliOptions& o, ReconcileMode mode) {
   return p;
 }
 
+// Every VirtualIP's status after the pass (docs/vip.md): to the state dir and stdout.
+void reportVirtualIPs(const CliOptions& o, const Prepared& p,
+                      const std::vector<HostOutcome>& outcomes) {
+  if (p.set.vips.empty()) return;
+  TlsVipProber prober;
+  std::string errors;
+  auto vips = reportVips(p.set, outcomes, prober, stateDirFor(o), &errors);
+  std::cout << "\n" << renderVipStatus(vips);
+  if (!errors.empty()) std::cerr << errors;
+}
+
 }  // namespace
 
 int cmdPlan(const CliOptions& o) {
@@ -57,6 +71,7 @@ int cmdPlan(const CliOptions& o) {
   HostReconciler reconciler(HostReconciler::defaultFacets());
   auto outcomes = reconcileHosts(p->hosts, reconciler, ReconcileMode::kPlan, o.parallel, nullptr);
   std::cout << renderPlan(p->hosts, outcomes);
+  reportVirtualIPs(o, *p, outcomes);
   size_t pending = 0, failed = 0;
   for (const auto& h : outcomes) {
     pending += h.changesPending();
@@ -78,9 +93,11 @@ int cmdApply(const CliOptions& o) {
     std::cout << "[" << machine << "] " << (facet.empty() ? "" : facet + ": ") << message
               << std::endl;
   };
-  HostReconciler reconciler(HostReconciler::defaultFacets());
+  // One control plane's keepalived at a time (the controller's budget will replace this).
+  HostReconciler reconciler(HostReconciler::defaultFacets(), 3, std::make_shared<OneHostAtATime>());
   auto outcomes = reconcileHosts(p->hosts, reconciler, ReconcileMode::kApply, o.parallel, progress);
   std::cout << "\n" << renderSummary(p->hosts, outcomes);
+  reportVirtualIPs(o, *p, outcomes);
   size_t converged = 0;
   for (const auto& h : outcomes) converged += h.converged();
   std::cout << "\nApply: " << converged << "/" << outcomes.size() << " machines converged.\n";

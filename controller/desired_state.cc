@@ -1,5 +1,7 @@
 #include "controller/desired_state.h"
 
+#include "controller/vip_desired.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -65,6 +67,11 @@ Result<std::vector<MachineTarget>> buildMachineTargets(const ManifestSet& set,
     d.repositoryUrl = spec.packages.repository;
     d.signingKeyUrl = keyContent.empty() ? spec.packages.signingKey : "";
     d.signingKeyContent = keyContent;
+    auto vips = vipInstancesFor(set, m, [](const std::string& path) {
+      return readLocalFile(path, "authPasswordFile");
+    });
+    if (!vips) return tl::unexpected(vips.error());
+    d.vips = std::move(*vips);
     t.ssh = sshTargetFor(m, *cluster, options);
     out.push_back(std::move(t));
   }

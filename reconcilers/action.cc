@@ -1,9 +1,11 @@
 #include "reconcilers/action.h"
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "reconcilers/certificate_rollout.h"
+#include "reconcilers/keepalived_config.h"
 #include "reconcilers/unified_diff.h"
 
 namespace piherd {
@@ -39,6 +41,7 @@ std::string unitOpName(UnitAction::Op op) {
     case UnitAction::Op::kEnable: return "enable";
     case UnitAction::Op::kStart: return "start";
     case UnitAction::Op::kRestart: return "restart";
+    case UnitAction::Op::kReload: return "reload";
   }
   return "?";
 }
@@ -66,7 +69,9 @@ std::string describe(const InstallPackagesAction& a) {
   return out;
 }
 std::string describe(const HoldPackagesAction& a) { return "apt-mark hold " + joinWords(a.names); }
-std::string describe(const UnitAction& a) { return "systemctl " + unitOpName(a.op) + " " + a.unit; }
+std::string describe(const UnitAction& a) {
+  return "systemctl " + unitOpName(a.op) + " " + a.unit + (a.disruptive ? "  [disruptive]" : "");
+}
 std::string describe(const InstallKeyringAction& a) {
   return "install signing key " + (a.url.empty() ? std::string("(from a local file)") : a.url) +
          " as " + a.path;
@@ -83,6 +88,17 @@ std::string describe(const ApiserverCertificateRolloutAction& a) {
 }
 std::string describe(const KubeadmCertsRenewAction& a) {
   return "kubeadm certs renew " + joinWords(a.names) + "; one control plane at a time";
+}
+std::string describe(const KeepalivedConfigAction& a) {
+  std::string head = std::string(a.previous ? "update " : "create ") + kKeepalivedConfig +
+                     " (checked with keepalived -t first)  [disruptive]";
+  bool secret = a.content.find("auth_pass") != std::string::npos;
+  return head + (secret ? " (VRRP password set, not shown)" : "") + "\n" +
+         unifiedDiff(kKeepalivedConfig, redactKeepalivedConfig(a.previous.value_or("")),
+                     redactKeepalivedConfig(a.content));
+}
+std::string describe(const AddAddressAction& a) {
+  return "ip addr add " + a.address + " dev " + a.interface + " (the VRRP master lost its VIP)";
 }
 
 Status apply(const WriteFileAction& a, Transport& t) { return t.writeFile(a.file); }
@@ -147,8 +163,48 @@ Status apply(const ApiserverCertificateRolloutAction& a, Transport& t) {
   return rolloutApiserverCertificate(a, t);
 }
 Status apply(const KubeadmCertsRenewAction& a, Transport& t) { return renewKubeadmCertificates(a, t); }
+// The auth_pass values of a keepalived config, to scrub from anything keepalived prints.
+std::string scrubPasswords(std::string text, const std::string& config) {
+  std::istringstream in(config);
+  for (std::string line; std::getline(in, line);) {
+    size_t key = line.find("auth_pass ");
+    if (key == std::string::npos) continue;
+    std::string value = line.substr(key + 10);
+    if (value.empty()) continue;
+    for (size_t at; (at = text.find(value)) != std::string::npos;) text.replace(at, value.size(), "(secret)");
+  }
+  return text;
+}
+
+Status apply(const KeepalivedConfigAction& a, Transport& t) {
+  const std::string live = kKeepalivedConfig;
+  const std::string candidate = live + ".piherd-new";
+  if (auto s = runChecked(t, {"mkdir", "-p", "/etc/keepalived"}); !s) return s;
+  if (auto s = t.writeFile({.path = candidate, .content = a.content, .mode = 0600}); !s) return s;
+  auto check = t.run({"keepalived", "-t", "-f", candidate});
+  if (!check) return tl::unexpected(check.error());
+  if (!check->ok()) {
+    (void)t.run({"rm", "-f", "--", candidate});
+    return makeError(ErrorCode::kFailedPrecondition,
+                     "keepalived -t rejected the new config (the old one stays): " +
+                         scrubPasswords(lastLines(check->err + check->out), a.content));
+  }
+  return runChecked(t, {"mv", "-f", "--", candidate, live});
+}
+Status apply(const AddAddressAction& a, Transport& t) {
+  // $1 state file, $2 address, $3 interface. The check and the add in one command.
+  static const std::string kScript =
+      "[ \"$(cat -- \"$1\" 2>/dev/null)\" = MASTER ] || exit 0; ip -4 addr add \"$2\" dev \"$3\"";
+  return runChecked(t, {"sh", "-c", kScript, "piherd-vip-readd", a.stateFile, a.address, a.interface});
+}
 
 }  // namespace
+
+bool isDisruptive(const Action& action) {
+  if (std::holds_alternative<KeepalivedConfigAction>(action)) return true;
+  if (auto* u = std::get_if<UnitAction>(&action)) return u->disruptive;
+  return false;
+}
 
 std::string describeAction(const Action& action) {
   return std::visit([](const auto& a) { return describe(a); }, action);

@@ -69,9 +69,10 @@ struct HoldPackagesAction {
 };
 
 struct UnitAction {
-  enum class Op { kEnable, kStart, kRestart };
+  enum class Op { kEnable, kStart, kRestart, kReload };
   Op op;
   std::string unit;
+  bool disruptive = false;  // see isDisruptive()
 };
 
 // Installs a repository signing key as a binary keyring: fetched on the host from a URL, or
@@ -92,15 +93,40 @@ struct RebootAction {
   std::string reason;
 };
 
+// keepalived's config (VIP facet): written beside the live one, checked with
+// `keepalived -t -f`, and only then renamed over it; a config keepalived rejects never
+// replaces a working one. The content (which may hold the VRRP password) travels on stdin;
+// describeAction() shows the diff with the password redacted.
+struct KeepalivedConfigAction {
+  std::string content;
+  std::optional<std::string> previous;
+};
+
+// Puts an address back on an interface: a VRRP master whose VIP was removed by hand
+// (keepalived itself does not notice, acassen/keepalived#534).
+// Applied only if the state file still says MASTER at that moment: a host that has just
+// handed the VIP over must not take it back.
+struct AddAddressAction {
+  std::string address;  // CIDR, "192.168.3.10/32"
+  std::string interface;
+  std::string stateFile;  // the notify script's state file of the instance
+};
+
 using Action = std::variant<WriteFileAction, SetSysctlAction, LoadModuleAction, SwapOffAction,
                             InstallPackagesAction, HoldPackagesAction, UnitAction,
                             InstallKeyringAction, ConfigureContainerdAction, RebootAction,
-                            ApiserverCertificateRolloutAction, KubeadmCertsRenewAction>;
+                            ApiserverCertificateRolloutAction, KubeadmCertsRenewAction,
+                            KeepalivedConfigAction, AddAddressAction>;
 
 // One line headline ("write /etc/x", "sysctl a: 0 -> 1"), plus detail lines (a diff).
 std::string describeAction(const Action& action);
 
 Status applyAction(const Action& action, Transport& transport);
+
+// Whether the action can interrupt a service others depend on (keepalived's config, reload,
+// start: the VIP may move). The disruption budget lets one control plane at a time run
+// disruptive actions (reconcilers/disruption_budget.h).
+bool isDisruptive(const Action& action);
 
 // containerd's config with the cgroup driver set: SystemdCgroup = true|false in the runc
 // options. Pure; exposed for the runtime facet and its tests.

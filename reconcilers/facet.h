@@ -27,6 +27,9 @@ class Facet {
   virtual std::string_view name() const = 0;
   // Facets that must be converged (not failed) on this host before this one runs.
   virtual std::vector<std::string_view> dependsOn() const = 0;
+  // Whether the facet concerns this host at all (the VIP facet: control planes only). A
+  // facet that does not is left out of the host's outcome.
+  virtual bool appliesTo(const HostDesired&) const { return true; }
   virtual void addQueries(const HostDesired& desired, QuerySet& queries) const = 0;
   virtual FacetPlan plan(const HostDesired& desired, const HostFacts& facts) const = 0;
 };

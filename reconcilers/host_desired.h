@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "reconcilers/certificates_desired.h"
+#include "reconcilers/vip_desired.h"
 
 namespace piherd {
 
@@ -32,6 +33,8 @@ struct HostDesired {
 
   // Certificates facet (control planes; empty on workers). Built by controller/cluster_pki.
   CertificatesDesired certificates;
+  // VIP facet (control planes only): one keepalived vrrp_instance per VirtualIP.
+  std::vector<VipInstance> vips;
 };
 
 // Where the facets keep their files on a host (one place, so docs and tests agree).

@@ -7,6 +7,7 @@
 #include "reconcilers/kernel_facet.h"
 #include "reconcilers/packages_facet.h"
 #include "reconcilers/runtime_facet.h"
+#include "reconcilers/vip_facet.h"
 
 namespace piherd {
 namespace {
@@ -40,17 +41,21 @@ bool HostOutcome::changesPending() const {
                      [](const FacetOutcome& f) { return f.state == FacetState::kPending; });
 }
 
-HostReconciler::HostReconciler(std::vector<std::shared_ptr<const Facet>> facets, int maxRounds)
-    : facets_(std::move(facets)), maxRounds_(maxRounds) {}
+HostReconciler::HostReconciler(std::vector<std::shared_ptr<const Facet>> facets, int maxRounds,
+                               std::shared_ptr<DisruptionBudget> budget)
+    : facets_(std::move(facets)), maxRounds_(maxRounds), budget_(std::move(budget)) {}
 
 std::vector<std::shared_ptr<const Facet>> HostReconciler::defaultFacets() {
   return {std::make_shared<CertificatesFacet>(), std::make_shared<KernelFacet>(),
-          std::make_shared<RuntimeFacet>(), std::make_shared<PackagesFacet>()};
+          std::make_shared<RuntimeFacet>(), std::make_shared<PackagesFacet>(),
+          std::make_shared<VipFacet>()};
 }
 
 QuerySet HostReconciler::queriesFor(const HostDesired& desired) const {
   QuerySet q;
-  for (const auto& f : facets_) f->addQueries(desired, q);
+  for (const auto& f : facets_) {
+    if (f->appliesTo(desired)) f->addQueries(desired, q);
+  }
   return q;
 }
 
@@ -72,6 +77,7 @@ HostOutcome HostReconciler::reconcile(Transport& transport, const HostDesired& d
   }
   std::set<std::string, std::less<>> failed;
   for (const auto& facet : facets_) {
+    if (!facet->appliesTo(desired)) continue;
     const std::string name(facet->name());
     std::vector<std::string_view> deps = facet->dependsOn();
     auto blocker = std::find_if(deps.begin(), deps.end(),
@@ -96,6 +102,7 @@ HostOutcome HostReconciler::reconcile(Transport& transport, const HostDesired& d
     report(name, facetStateName(outcome.state));
     out.facets.push_back(std::move(outcome));
   }
+  out.facts = std::move(*facts);
   return out;
 }
 
@@ -104,7 +111,25 @@ FacetOutcome HostReconciler::applyFacet(Transport& transport, const HostDesired&
                                         const QuerySet& queries,
                                         const ProgressFn& progress) const {
   FacetOutcome out{.facet = std::string(facet.name()), .state = FacetState::kChanged};
+  // Held from the first disruptive plan to the end of this facet on this host.
+  struct BudgetHold {
+    DisruptionBudget* budget = nullptr;
+    std::string machine;
+    ~BudgetHold() {
+      if (budget) budget->release(machine);
+    }
+  } hold;
+  auto takeBudgetIfDisruptive = [&] {
+    if (!budget_ || hold.budget) return;
+    if (std::any_of(plan.actions.begin(), plan.actions.end(), isDisruptive)) {
+      if (progress) progress(desired.machine, out.facet, "disruptive: taking the disruption budget (one host at a time)");
+      budget_->acquire(desired.machine);
+      hold.budget = budget_.get();
+      hold.machine = desired.machine;
+    }
+  };
   for (int round = 0; round < maxRounds_ && !plan.empty(); ++round) {
+    takeBudgetIfDisruptive();
     for (const auto& action : plan.actions) {
       std::string what = headline(describeAction(action));
       if (progress) progress(desired.machine, out.facet, what);

@@ -8,9 +8,11 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "reconcilers/disruption_budget.h"
 #include "reconcilers/facet.h"
 
 namespace piherd {
@@ -37,6 +39,9 @@ struct HostOutcome {
   bool reachable = true;
   std::string error;  // set when the host could not be observed at all
   std::vector<FacetOutcome> facets;
+  // The host's last observation (after apply: the last re-observation), for what is
+  // computed across hosts, such as which hosts hold a VIP. Unset when not observed.
+  std::optional<HostFacts> facts;
   bool converged() const;       // reachable and every facet converged or changed
   bool changesPending() const;  // plan mode: some facet is pending
 };
@@ -48,11 +53,15 @@ using ProgressFn = std::function<void(const std::string&, const std::string&, co
 
 class HostReconciler {
  public:
-  explicit HostReconciler(std::vector<std::shared_ptr<const Facet>> facets, int maxRounds = 3);
+  // `budget` (optional) gates facets whose plan holds disruptive actions: the facet applies
+  // only while the host holds it, and gives it back once the facet is done on that host.
+  explicit HostReconciler(std::vector<std::shared_ptr<const Facet>> facets, int maxRounds = 3,
+                          std::shared_ptr<DisruptionBudget> budget = nullptr);
   HostOutcome reconcile(Transport& transport, const HostDesired& desired, ReconcileMode mode,
                         const ProgressFn& progress = nullptr) const;
 
-  // The host facets in their order: certificates (needs nothing), kernel -> runtime -> packages.
+  // The host facets in their order: certificates (needs nothing), kernel -> runtime ->
+  // packages -> vip.
   static std::vector<std::shared_ptr<const Facet>> defaultFacets();
 
  private:
@@ -63,6 +72,7 @@ class HostReconciler {
 
   std::vector<std::shared_ptr<const Facet>> facets_;
   int maxRounds_;
+  std::shared_ptr<DisruptionBudget> budget_;
 };
 
 }  // namespace piherd

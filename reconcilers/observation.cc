@@ -20,6 +20,7 @@ const char* kindName(QueryKind kind) {
     case QueryKind::kContainerdDefault: return "containerd-default";
     case QueryKind::kFileDigest: return "digest";
     case QueryKind::kKubeconfigCert: return "kubeconfig-cert";
+    case QueryKind::kAddresses: return "addrs";
   }
   return "?";
 }
@@ -77,6 +78,11 @@ while IFS=' ' read -r kind arg; do
     if command -v containerd >/dev/null 2>&1; then
       emit containerd-default - content "$(containerd config default 2>/dev/null | base64 -w0)"
     fi ;;
+  addrs)
+    emit addrs - observed 1
+    ip -o -4 addr show 2>/dev/null | while read -r _ ifname _ cidr _; do
+      emit addr "${ifname%%@*}" inet "$cidr"
+    done ;;
   esac
 done
 emit end - - -
@@ -150,6 +156,16 @@ UnitFact HostFacts::unit(const std::string& name) const {
   auto it = units_.find(name);
   return it == units_.end() ? UnitFact{} : it->second;
 }
+bool HostFacts::hasAddress(const std::string& address, const std::string& interface) const {
+  if (!addresses_) return false;
+  for (const auto& a : *addresses_) {
+    if (a.cidr.substr(0, a.cidr.find('/')) == address &&
+        (interface.empty() || a.interface == interface)) {
+      return true;
+    }
+  }
+  return false;
+}
 bool HostFacts::canLoadModules() const {
   constexpr unsigned long long kCapSysModule = 1ULL << 16;
   return (capEff_ & kCapSysModule) != 0;
@@ -219,6 +235,11 @@ Result<HostFacts> HostFacts::parse(const std::string& output) {
       f.swaps_ = words(value);
     } else if (kind == "capeff") {
       f.capEff_ = std::strtoull(value.c_str(), nullptr, 16);
+    } else if (kind == "addrs") {
+      if (!f.addresses_) f.addresses_.emplace();
+    } else if (kind == "addr") {
+      if (!f.addresses_) f.addresses_.emplace();
+      f.addresses_->push_back({.interface = arg, .cidr = value});
     } else if (kind == "containerd-default") {
       auto bytes = decode("containerd config default", value);
       if (!bytes) return tl::unexpected(bytes.error());

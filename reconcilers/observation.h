@@ -19,7 +19,8 @@ namespace piherd {
 enum class QueryKind { kFile, kSysctl, kModule, kPackage, kUnit, kHolds, kSwaps, kCapEff,
                        kContainerdDefault,
                        kFileDigest,       // stat and SHA-256 only: key files never come back
-                       kKubeconfigCert };  // a kubeconfig's client-certificate-data only
+                       kKubeconfigCert,   // a kubeconfig's client-certificate-data only
+                       kAddresses };
 
 struct Query {
   QueryKind kind;
@@ -66,6 +67,12 @@ struct PackageFact {
   std::string version;  // Debian version, e.g. "1.34.2-1.1"
 };
 
+struct AddressFact {
+  std::string interface;  // "eth0"
+  std::string cidr;       // "192.168.3.11/24"
+  bool operator==(const AddressFact&) const = default;
+};
+
 struct UnitFact {
   std::string active;   // systemctl is-active: active, inactive, failed, ...
   std::string enabled;  // systemctl is-enabled: enabled, disabled, masked, ...
@@ -87,6 +94,10 @@ class HostFacts {
   const std::vector<std::string>& activeSwaps() const { return swaps_; }
   bool canLoadModules() const;  // CAP_SYS_MODULE in the effective set
   std::optional<std::string> containerdDefaultConfig() const { return containerdDefault_; }
+  // IPv4 addresses on the host's interfaces (QueryKind::kAddresses); nullopt when not asked.
+  const std::optional<std::vector<AddressFact>>& addresses() const { return addresses_; }
+  // Whether `address` (no prefix) is on `interface` (any interface when empty).
+  bool hasAddress(const std::string& address, const std::string& interface = "") const;
 
   // Parses the observation script's output; InvalidArgument when it is malformed or cut short.
   static Result<HostFacts> parse(const std::string& output);
@@ -104,6 +115,7 @@ class HostFacts {
   std::vector<std::string> swaps_;
   unsigned long long capEff_ = 0;
   std::optional<std::string> containerdDefault_;
+  std::optional<std::vector<AddressFact>> addresses_;
 };
 
 // The fixed observation script (POSIX sh). Exposed for tests that run it locally.

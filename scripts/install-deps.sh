@@ -14,6 +14,7 @@ FLEET_PKGS=(
   systemd-container debootstrap iproute2 openssh-client dpkg-dev apt-utils
   python3 gnupg curl procps kmod iptables
   openssl python3-yaml  # the stand-ins' unit and fleet tests (PKI, YAML configs)
+  keepalived  # the VIP tests: keepalived -t judges the config, openssl is the TLS client
 )
 # Checks of deploy/ (promtool) and of the .deb (cpack runs dpkg-shlibdeps and file); the
 # arm64 cross build (scripts/build-arm64.sh, with --arm64).

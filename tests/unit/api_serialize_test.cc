@@ -139,6 +139,8 @@ status:
     - master01
   reachable: false
   lastFailoverTime: "2025-01-02T03:04:05Z"
+  failovers: 3
+  lastHolder: master01
   conditions:
     - type: Available
       status: "True"

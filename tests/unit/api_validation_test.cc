@@ -255,6 +255,15 @@ std::vector<Case> cases() {
          s.vips[1].spec.address = "192.168.3.9/24";
        },
        "VirtualIP/ingress: spec.virtualRouterID: 51 is already used by VirtualIP/apiserver in"},
+      {"SecondVipOutsideTheControlPlanesSubnet",
+       [](auto& s) {
+         s.vips.push_back(s.vips[0]);
+         s.vips[1].metadata.name = "ingress";
+         s.vips[1].spec.address = "192.168.7.9/24";
+         s.vips[1].spec.virtualRouterID = 52;
+       },
+       "VirtualIP/ingress: spec.address: its subnet 192.168.7.0/24 does not hold control plane "
+       "Machine/master01"},
       {"InterfaceName", [](auto& s) { vip(s).spec.interface = "eth0; reboot"; },
        kVip + "spec.interface: \"eth0; reboot\" is not a network interface name"},
       // Numbers.

@@ -39,6 +39,9 @@ class FactsBuilder {
                        const std::string& mode = "600") {
     return line("digest", path, "stat", mode + " root root").line("digest", path, "sha256", sha256);
   }
+  FactsBuilder& address(const std::string& interface, const std::string& cidr) {
+    return line("addrs", "-", "observed", "1").line("addr", interface, "inet", cidr);
+  }
   HostFacts build() const {
     auto f = HostFacts::parse(text_ + "end\t-\t-\t-\n");
     return f ? *f : HostFacts{};
