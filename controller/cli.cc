@@ -15,7 +15,7 @@ namespace {
 bool takesValue(std::string_view flag) {
   for (std::string_view f : {"-f", "--filename", "--state-dir", "--ssh-key", "--known-hosts",
                              "--log-format", "--resync", "--metrics-addr", "--kubeconfig",
-                             "--parallel"}) {
+                             "--parallel", "--dpkg-lock-timeout"}) {
     if (flag == f) return true;
   }
   return false;
@@ -69,6 +69,10 @@ Status setFlag(CliOptions& o, std::string_view flag, const std::string& value) {
     auto v = parseDuration(flag, value);
     if (!v) return tl::unexpected(v.error());
     o.resyncSeconds = *v;
+  } else if (flag == "--dpkg-lock-timeout") {
+    auto v = parseDuration(flag, value);
+    if (!v) return tl::unexpected(v.error());
+    o.dpkgLockTimeoutSeconds = *v;
   } else if (flag == "--parallel") {
     auto v = parsePositiveInt(flag, value);
     if (!v) return tl::unexpected(v.error());
@@ -102,6 +106,8 @@ Flags:
   --known-hosts FILE                known_hosts file (overrides the manifests)
   --insecure-accept-new-host-keys   trust a host's key on first use and record it (opt-in)
   --parallel N                      hosts worked on at once (default 8)
+  --dpkg-lock-timeout DURATION      how long to wait for another package manager holding the
+                                    dpkg lock (default 5m); then retry later
   --log-format text|json            log line format on stderr (default text)
   --resync DURATION                 run: resync period (default 30s)
   --metrics-addr HOST:PORT          run: /metrics, /healthz, /readyz (default 127.0.0.1:9820)

@@ -23,6 +23,7 @@ struct CliOptions {
   std::string metricsAddr = "127.0.0.1:9820";
   std::string kubeconfig;               // --kubeconfig (run)
   int parallel = 8;                     // --parallel: hosts worked on at once
+  int dpkgLockTimeoutSeconds = 300;     // --dpkg-lock-timeout: wait for another apt/dpkg
 };
 
 // Parses argv; on error returns InvalidArgument with a message meant for stderr.

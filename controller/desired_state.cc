@@ -60,6 +60,7 @@ Result<std::vector<MachineTarget>> buildMachineTargets(const ManifestSet& set,
     d.machine = m.metadata.name;
     d.controlPlane = m.spec.role == kRoleControlPlane;
     d.allowReboot = m.spec.allowReboot;
+    d.dpkgLockTimeoutSeconds = options.dpkgLockTimeoutSeconds;
     d.sysctls = effectiveSysctls(*cluster, m.spec.role);
     d.modules = effectiveModules(*cluster);
     d.cgroupDriver = spec.runtime.cgroupDriver;

@@ -95,9 +95,16 @@ std::string renderSummary(const std::vector<HostTarget>& targets,
     for (const auto& name : facetNames) {
       auto it = std::find_if(h.facets.begin(), h.facets.end(),
                              [&](const FacetOutcome& f) { return f.facet == name; });
-      out << padRight(it == h.facets.end() ? "-" : facetStateName(it->state), 10);
+      out << padRight(it == h.facets.end() ? "-"
+                      : it->retryable()       ? "retry"
+                                              : facetStateName(it->state),
+                      10);
     }
-    out << (h.converged() ? "converged" : !h.reachable ? "unreachable" : "not converged") << "\n";
+    out << (h.converged()    ? "converged"
+            : !h.reachable   ? "unreachable"
+            : h.retryable()  ? "not converged (retry later)"
+                             : "not converged")
+        << "\n";
   }
   // Errors per host; notes once each, with the hosts they concern (often all of them).
   std::vector<std::pair<std::string, std::string>> notes;  // (facet: note, hosts)

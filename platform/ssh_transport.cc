@@ -73,10 +73,22 @@ std::vector<std::string> SshTransport::withHostTimeout(const std::vector<std::st
   return wrapped;
 }
 
+std::vector<std::string> SshTransport::inCLocale(const std::vector<std::string>& argv) {
+  std::vector<std::string> wrapped = {"env", "LC_ALL=C"};
+  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+  return wrapped;
+}
+
+std::vector<std::string> SshTransport::commandFor(const std::vector<std::string>& argv,
+                                                  std::chrono::milliseconds timeout) const {
+  auto inner = inCLocale(withHostTimeout(argv, timeout));
+  return target_.user == "root" ? inner : inCLocale(asRoot(inner));
+}
+
 Result<CommandResult> SshTransport::runLocked(const std::vector<std::string>& argv,
                                               const ExecOptions& options) {
   if (argv.empty()) return makeError(ErrorCode::kInvalidArgument, "an empty command cannot be run");
-  auto line = shellJoin(asRoot(withHostTimeout(argv, options.timeout)));
+  auto line = shellJoin(commandFor(argv, options.timeout));
   if (!line) return tl::unexpected(line.error());
   const std::string& where = session_.endpoint();
 

@@ -7,6 +7,7 @@
 //   may have run: that is reported (Unavailable), never silently repeated.
 // - Host keys are checked before authentication (host_key_verifier.h).
 // - Commands are argv, joined with shellJoin; as a non-root user they run under `sudo -n --`.
+//   Every command runs with LC_ALL=C (inCLocale), here once for all commands.
 // - A timeout closes the command's channel and, if the connection no longer answers, the
 //   connection too, so the next command works. The host ends the command itself at the same
 //   deadline (timeout(1) wraps every command), so nothing is left running there.
@@ -53,6 +54,17 @@ class SshTransport : public Transport {
   // running there; with this the host ends it at the same deadline (TERM, then KILL 5 s on).
   static std::vector<std::string> withHostTimeout(const std::vector<std::string>& argv,
                                                   std::chrono::milliseconds timeout);
+
+  // argv under `env LC_ALL=C`: every command piherd runs on a host runs in the C locale, so
+  // what piherd parses (apt's and dpkg's messages, systemctl's states) never depends on the
+  // host's language. LC_ALL overrides LANG and every LC_*; in the C locale gettext also
+  // ignores LANGUAGE.
+  static std::vector<std::string> inCLocale(const std::vector<std::string>& argv);
+
+  // The full argv sent for a command: C locale, host-side timeout, sudo for non-root users
+  // (with the C locale outside sudo too, so sudo's own messages are parseable as well).
+  std::vector<std::string> commandFor(const std::vector<std::string>& argv,
+                                      std::chrono::milliseconds timeout) const;
 
  private:
   Result<CommandResult> runLocked(const std::vector<std::string>& argv, const ExecOptions& options);

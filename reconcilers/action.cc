@@ -56,7 +56,29 @@ std::string describe(const SetSysctlAction& a) {
   return "sysctl " + a.key + ": " + (a.from.empty() ? "(unset)" : a.from) + " -> " + a.to;
 }
 std::string describe(const LoadModuleAction& a) { return "load kernel module " + a.name; }
-std::string describe(const SwapOffAction& a) { return "swapoff " + joinWords(a.devices); }
+std::string describe(const SwapOffAction& a) {
+  std::string out = "swapoff";
+  for (size_t i = 0; i < a.devices.size(); ++i) {
+    out += (i ? ", " : " ") + a.devices[i];
+    if (i < a.sources.size() && !a.sources[i].empty()) out += " (" + a.sources[i] + ")";
+  }
+  return out;
+}
+std::string describe(const DisableDphysSwapfileAction&) {
+  return "disable dphys-swapfile (dphys-swapfile swapoff, dphys-swapfile uninstall, systemctl "
+         "disable dphys-swapfile)";
+}
+std::string describe(const MaskUnitsAction& a) {
+  return "systemctl mask " + joinWords(a.units) + (a.why.empty() ? "" : " (" + a.why + ")");
+}
+std::string describe(const RepairDpkgAction& a) {
+  std::string out = "finish an interrupted dpkg run (dpkg --configure -a)";
+  if (!a.packages.empty()) out += "\n    left unfinished: " + joinWords(a.packages, ", ");
+  if (a.pendingUpdates > 0) {
+    out += "\n    " + std::to_string(a.pendingUpdates) + " pending file(s) in /var/lib/dpkg/updates";
+  }
+  return out;
+}
 std::string describe(const InstallPackagesAction& a) {
   std::vector<std::string> names;
   for (const auto& p : a.packages) names.push_back(p.name);
@@ -108,21 +130,49 @@ Status apply(const SetSysctlAction& a, Transport& t) {
 Status apply(const LoadModuleAction& a, Transport& t) {
   return runChecked(t, {"modprobe", "--", a.name});
 }
-Status apply(const SwapOffAction&, Transport& t) { return runChecked(t, {"swapoff", "-a"}); }
-Status apply(const InstallPackagesAction& a, Transport& t) {
-  ExecOptions slow{.timeout = std::chrono::minutes(20)};
-  if (auto s = runChecked(t, {"apt-get", "update", "-q"}, slow); !s) return s;
-  std::vector<std::string> argv = {
-      "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q",
-      "--no-install-recommends", "--allow-downgrades", "--allow-change-held-packages",
-      "-o", "Dpkg::Options::=--force-confold", "-o", "Dpkg::Options::=--force-confdef"};
-  for (const auto& p : a.packages) argv.push_back(p.to.empty() ? p.name : p.name + "=" + p.to);
-  return runChecked(t, argv, slow);
+Status apply(const SwapOffAction& a, Transport& t) {
+  std::string refused;
+  for (const auto& dev : a.devices) {
+    auto r = t.run({"swapoff", "--", dev});
+    if (!r) return tl::unexpected(r.error());
+    if (!r->ok()) refused += dev + ": " + lastLines(r->err.empty() ? r->out : r->err, 200) + "\n";
+  }
+  if (refused.empty()) return okStatus();
+  // Persistently disabled already (those actions come first); only a reboot clears the rest.
+  return t.writeFile({.path = kSwapRebootMarker, .content = refused});
 }
-Status apply(const HoldPackagesAction& a, Transport& t) {
-  std::vector<std::string> argv = {"apt-mark", "hold"};
-  argv.insert(argv.end(), a.names.begin(), a.names.end());
-  return runChecked(t, argv);
+Status apply(const InstallPackagesAction& a, Transport& t, const ApplyContext& ctx) {
+  std::vector<std::string> specs;
+  for (const auto& p : a.packages) specs.push_back(p.to.empty() ? p.name : p.name + "=" + p.to);
+  return aptInstall(t, ctx, specs);
+}
+Status apply(const HoldPackagesAction& a, Transport& t, const ApplyContext& ctx) {
+  return aptMarkHold(t, ctx, a.names);
+}
+Status apply(const RepairDpkgAction&, Transport& t, const ApplyContext& ctx) {
+  return dpkgConfigurePending(t, ctx);
+}
+Status apply(const DisableDphysSwapfileAction&, Transport& t) {
+  // swapoff and uninstall are no-ops without an active swap file; disable is what persists.
+  for (const char* op : {"swapoff", "uninstall"}) {
+    if (auto s = runChecked(t, {"dphys-swapfile", op}); !s) return s;
+  }
+  // --now: its oneshot unit stays "active" (RemainAfterExit) until stopped.
+  return runChecked(t, {"systemctl", "disable", "--now", "dphys-swapfile.service"});
+}
+Status apply(const MaskUnitsAction& a, Transport& t) {
+  for (const auto& unit : a.units) {
+    auto r = t.run({"systemctl", "mask", "--", unit});
+    if (!r) return tl::unexpected(r.error());
+    if (r->ok()) continue;
+    // A unit file of the admin's own in /etc/systemd/system cannot be masked (the mask is a
+    // symlink in its place): disabling it is what keeps it from starting at boot.
+    if (r->err.find("already exists") == std::string::npos) {
+      return makeError(ErrorCode::kInternal, "systemctl mask " + unit + ": " + lastLines(r->err));
+    }
+    if (auto s = runChecked(t, {"systemctl", "disable", "--", unit}); !s) return s;
+  }
+  return okStatus();
 }
 Status apply(const UnitAction& a, Transport& t) {
   return runChecked(t, {"systemctl", unitOpName(a.op), "--", a.unit});
@@ -210,8 +260,20 @@ std::string describeAction(const Action& action) {
   return std::visit([](const auto& a) { return describe(a); }, action);
 }
 
+Status applyAction(const Action& action, Transport& transport, const ApplyContext& ctx) {
+  return std::visit(
+      [&](const auto& a) -> Status {
+        if constexpr (requires { apply(a, transport, ctx); }) {
+          return apply(a, transport, ctx);
+        } else {
+          return apply(a, transport);
+        }
+      },
+      action);
+}
+
 Status applyAction(const Action& action, Transport& transport) {
-  return std::visit([&](const auto& a) { return apply(a, transport); }, action);
+  return applyAction(action, transport, ApplyContext{});
 }
 
 std::string containerdConfigWithCgroupDriver(const std::string& defaultConfig,

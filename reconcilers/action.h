@@ -11,6 +11,7 @@
 
 #include "platform/status.h"
 #include "platform/transport.h"
+#include "reconcilers/package_commands.h"
 
 namespace piherd {
 
@@ -50,8 +51,30 @@ struct LoadModuleAction {
   std::string name;
 };
 
+// Turns active swaps off now (each device on its own). A swap the host refuses to turn off
+// (a container, a kernel that says no) is recorded in kSwapRebootMarker, on tmpfs: planning
+// then reports "reboot required" instead of trying again, and a reboot clears both.
 struct SwapOffAction {
   std::vector<std::string> devices;
+  std::vector<std::string> sources;  // where each comes from, for the plan ("fstab", ...)
+};
+
+// dphys-swapfile (Raspberry Pi OS up to bookworm) the way its docs say: swapoff, uninstall
+// (removes the swap file), and its service disabled so it does not make one at the next boot.
+struct DisableDphysSwapfileAction {};
+
+// systemctl mask: the unit can never start again (a .swap unit). A unit file in
+// /etc/systemd/system cannot be masked (the mask would take its place): it is disabled.
+struct MaskUnitsAction {
+  std::vector<std::string> units;
+  std::string why;
+};
+
+// dpkg was interrupted (killed, power lost mid-install): dpkg --configure -a, before any
+// install, since apt refuses to do anything until it is done.
+struct RepairDpkgAction {
+  std::vector<std::string> packages;  // what dpkg --audit listed
+  int pendingUpdates = 0;             // files left in /var/lib/dpkg/updates
 };
 
 struct PackageChange {
@@ -116,11 +139,18 @@ using Action = std::variant<WriteFileAction, SetSysctlAction, LoadModuleAction, 
                             InstallPackagesAction, HoldPackagesAction, UnitAction,
                             InstallKeyringAction, ConfigureContainerdAction, RebootAction,
                             ApiserverCertificateRolloutAction, KubeadmCertsRenewAction,
-                            KeepalivedConfigAction, AddAddressAction>;
+                            KeepalivedConfigAction, AddAddressAction,
+                            DisableDphysSwapfileAction, MaskUnitsAction, RepairDpkgAction>;
+
+// Where SwapOffAction records swaps that only a reboot clears (tmpfs: gone after boot).
+inline constexpr const char* kSwapRebootMarker = "/run/piherd/swap-needs-reboot";
 
 // One line headline ("write /etc/x", "sysctl a: 0 -> 1"), plus detail lines (a diff).
 std::string describeAction(const Action& action);
 
+// Applies an action. Package actions wait for the dpkg lock as ctx says (Unavailable when it
+// stays held); ctx.progress gets live lines such as the lock wait.
+Status applyAction(const Action& action, Transport& transport, const ApplyContext& ctx);
 Status applyAction(const Action& action, Transport& transport);
 
 // Whether the action can interrupt a service others depend on (keepalived's config, reload,

@@ -16,6 +16,9 @@ struct HostDesired {
   std::string machine;  // Machine name, for messages
   bool controlPlane = false;
   bool allowReboot = false;
+  // How long apt/dpkg actions wait for another process to release the dpkg lock
+  // (`--dpkg-lock-timeout`); then the facet's result is retryable (Unavailable).
+  int dpkgLockTimeoutSeconds = 300;
 
   // Kernel facet. Keys and module names were validated at the API boundary.
   std::map<std::string, std::string> sysctls;  // required + Cluster extras, role applied

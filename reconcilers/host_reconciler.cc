@@ -36,6 +36,17 @@ bool HostOutcome::converged() const {
          });
 }
 
+bool HostOutcome::retryable() const {
+  if (!reachable) return true;
+  if (!error.empty()) return false;
+  bool anyRetry = false;
+  for (const auto& f : facets) {
+    if (f.state == FacetState::kFailed && !f.retryable()) return false;
+    anyRetry = anyRetry || f.retryable();
+  }
+  return anyRetry;
+}
+
 bool HostOutcome::changesPending() const {
   return std::any_of(facets.begin(), facets.end(),
                      [](const FacetOutcome& f) { return f.state == FacetState::kPending; });
@@ -128,14 +139,19 @@ FacetOutcome HostReconciler::applyFacet(Transport& transport, const HostDesired&
       hold.machine = desired.machine;
     }
   };
+  ApplyContext ctx{.dpkgLockTimeout = std::chrono::seconds(desired.dpkgLockTimeoutSeconds)};
+  if (progress) {
+    ctx.progress = [&](const std::string& msg) { progress(desired.machine, out.facet, msg); };
+  }
   for (int round = 0; round < maxRounds_ && !plan.empty(); ++round) {
     takeBudgetIfDisruptive();
     for (const auto& action : plan.actions) {
       std::string what = headline(describeAction(action));
       if (progress) progress(desired.machine, out.facet, what);
-      if (auto s = applyAction(action, transport); !s) {
+      if (auto s = applyAction(action, transport, ctx); !s) {
         out.state = FacetState::kFailed;
         out.error = what + ": " + s.error().message;
+        out.errorCode = s.error().code;
         return out;
       }
       out.actions.push_back(what);
@@ -144,6 +160,7 @@ FacetOutcome HostReconciler::applyFacet(Transport& transport, const HostDesired&
     if (!again) {
       out.state = FacetState::kFailed;
       out.error = "re-observing: " + again.error().message;
+      out.errorCode = again.error().code;
       return out;
     }
     facts = std::move(*again);

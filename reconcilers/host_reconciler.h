@@ -32,6 +32,13 @@ struct FacetOutcome {
   std::vector<std::string> actions;  // described: planned (plan) or applied (apply)
   std::vector<std::string> notes;
   std::string error;
+  // The failing action's code (kFailed only). Unavailable (e.g. the dpkg lock stayed held by
+  // another package manager, a repository unreachable) means: nothing is wrong with the
+  // facet, retry later with backoff.
+  ErrorCode errorCode = ErrorCode::kInternal;
+  bool retryable() const {
+    return state == FacetState::kFailed && Error{errorCode, ""}.retryable();
+  }
 };
 
 struct HostOutcome {
@@ -44,6 +51,9 @@ struct HostOutcome {
   std::optional<HostFacts> facts;
   bool converged() const;       // reachable and every facet converged or changed
   bool changesPending() const;  // plan mode: some facet is pending
+  // Not converged only for reasons that retrying later may clear (host unreachable, a facet
+  // failed with a retryable code): the controller backs off rather than alerting.
+  bool retryable() const;
 };
 
 enum class ReconcileMode { kPlan, kApply };

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "reconcilers/swap_plan.h"
+
 namespace piherd {
 namespace {
 
@@ -143,12 +145,11 @@ void KernelFacet::addQueries(const HostDesired& d, QuerySet& q) const {
   for (const auto& m : d.modules) q.add(QueryKind::kModule, m);
   q.add(QueryKind::kFile, kSysctlFile);
   q.add(QueryKind::kFile, kModulesFile);
-  q.add(QueryKind::kFile, kFstabFile);
   q.add(QueryKind::kFile, kPiModelFile);
   q.add(QueryKind::kFile, kPiCmdlineFile);
   q.add(QueryKind::kFile, kProcCmdlineFile);
-  q.add(QueryKind::kSwaps);
   q.add(QueryKind::kCapEff);
+  addSwapQueries(q);
 }
 
 FacetPlan KernelFacet::plan(const HostDesired& d, const HostFacts& facts) const {
@@ -157,15 +158,7 @@ FacetPlan KernelFacet::plan(const HostDesired& d, const HostFacts& facts) const 
   planSysctls(d, facts, plan);
   planFile(plan, facts, kModulesFile, modulesFileContent(d));
   planModules(d, facts, plan);
-  if (d.swapOff) {
-    if (!facts.activeSwaps().empty()) plan.actions.push_back(SwapOffAction{facts.activeSwaps()});
-    FileFact fstab = facts.file(kFstabFile);
-    if (fstab.exists && fstabWithoutSwap(fstab.content) != fstab.content) {
-      plan.actions.push_back(WriteFileAction{.file = {.path = kFstabFile,
-                                                      .content = fstabWithoutSwap(fstab.content)},
-                                             .previous = fstab.content});
-    }
-  }
+  planSwap(d, facts, plan);
   planRaspberryPi(d, facts, plan);
   return plan;
 }

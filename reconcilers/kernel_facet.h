@@ -1,5 +1,5 @@
 // Kernel facet: the sysctls and modules Kubernetes needs, persisted under /etc and applied
-// live; swap off now and in /etc/fstab; on a Raspberry Pi, cgroup memory on the kernel
+// live; swap off now and for good, from every source (swap_plan.h); on a Raspberry Pi, cgroup memory on the kernel
 // command line (a reboot, done only when the Machine allows it).
 #pragma once
 

@@ -1,8 +1,10 @@
 #include "reconcilers/observation.h"
 
+#include <cstdlib>
 #include <sstream>
 
 #include "platform/base64.h"
+#include "reconcilers/apt_output.h"
 
 namespace piherd {
 namespace {
@@ -21,6 +23,8 @@ const char* kindName(QueryKind kind) {
     case QueryKind::kFileDigest: return "digest";
     case QueryKind::kKubeconfigCert: return "kubeconfig-cert";
     case QueryKind::kAddresses: return "addrs";
+    case QueryKind::kDpkgState: return "dpkg";
+    case QueryKind::kSwapSources: return "swap-sources";
   }
   return "?";
 }
@@ -82,6 +86,25 @@ while IFS=' ' read -r kind arg; do
     emit addrs - observed 1
     ip -o -4 addr show 2>/dev/null | while read -r _ ifname _ cidr _; do
       emit addr "${ifname%%@*}" inet "$cidr"
+    done ;;
+  dpkg)
+    n=0
+    for f in /var/lib/dpkg/updates/*; do [ -e "$f" ] && n=$((n + 1)); done
+    emit dpkg - updates "$n"
+    emit dpkg - audit "$(dpkg --audit 2>/dev/null | base64 -w0)" ;;
+  swap-sources)
+    emit swap-sources - units "$(systemctl list-unit-files --type=swap --no-legend --no-pager 2>/dev/null | base64 -w0)"
+    for f in /run/systemd/zram-generator.conf /etc/systemd/zram-generator.conf \
+        /usr/local/lib/systemd/zram-generator.conf /usr/lib/systemd/zram-generator.conf \
+        /run/systemd/zram-generator.conf.d/*.conf /etc/systemd/zram-generator.conf.d/*.conf \
+        /usr/local/lib/systemd/zram-generator.conf.d/*.conf \
+        /usr/lib/systemd/zram-generator.conf.d/*.conf; do
+      [ -f "$f" ] || continue
+      if grep -q '^[[:space:]]*\[zram' -- "$f" 2>/dev/null; then
+        emit swap-sources "$f" zram-config "$(base64 -w0 < "$f")"
+      else
+        emit swap-sources "$f" zram-file 1
+      fi
     done ;;
   esac
 done
@@ -240,6 +263,29 @@ Result<HostFacts> HostFacts::parse(const std::string& output) {
     } else if (kind == "addr") {
       if (!f.addresses_) f.addresses_.emplace();
       f.addresses_->push_back({.interface = arg, .cidr = value});
+    } else if (kind == "dpkg") {
+      if (field == "updates") f.dpkg_.pendingUpdates = std::atoi(value.c_str());
+      if (field == "audit") {
+        auto text = decode("dpkg --audit", value);
+        if (!text) return tl::unexpected(text.error());
+        f.dpkg_.auditPackages = parseDpkgAudit(*text);
+      }
+    } else if (kind == "swap-sources") {
+      if (field == "units") {
+        auto text = decode("swap units", value);
+        if (!text) return tl::unexpected(text.error());
+        std::istringstream units(*text);
+        for (std::string l; std::getline(units, l);) {
+          auto w = words(l);
+          if (w.size() >= 2 && w[0].ends_with(".swap")) f.swapUnits_.push_back({w[0], w[1]});
+        }
+      } else if (field == "zram-config") {
+        auto text = decode("zram-generator config " + arg, value);
+        if (!text) return tl::unexpected(text.error());
+        f.zramConfigs_.push_back({arg, true, *text});
+      } else if (field == "zram-file") {
+        f.zramConfigs_.push_back({arg, false, ""});
+      }
     } else if (kind == "containerd-default") {
       auto bytes = decode("containerd config default", value);
       if (!bytes) return tl::unexpected(bytes.error());

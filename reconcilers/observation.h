@@ -20,7 +20,7 @@ enum class QueryKind { kFile, kSysctl, kModule, kPackage, kUnit, kHolds, kSwaps,
                        kContainerdDefault,
                        kFileDigest,       // stat and SHA-256 only: key files never come back
                        kKubeconfigCert,   // a kubeconfig's client-certificate-data only
-                       kAddresses };
+                       kAddresses, kDpkgState, kSwapSources };
 
 struct Query {
   QueryKind kind;
@@ -78,6 +78,28 @@ struct UnitFact {
   std::string enabled;  // systemctl is-enabled: enabled, disabled, masked, ...
 };
 
+// Whether a dpkg run was left unfinished (killed, power lost): files in /var/lib/dpkg/updates
+// (journal entries not yet merged into the status file) or packages `dpkg --audit` lists.
+struct DpkgFact {
+  int pendingUpdates = 0;
+  std::vector<std::string> auditPackages;
+  bool interrupted() const { return pendingUpdates > 0 || !auditPackages.empty(); }
+};
+
+// A .swap unit file as `systemctl list-unit-files --type=swap` lists it.
+struct SwapUnitFact {
+  std::string unit;   // "swapfile.swap", "dev-zram0.swap"
+  std::string state;  // enabled, static, disabled, masked, generated, ...
+};
+
+// A zram-generator configuration file that exists (main file or drop-in, in any of the
+// generator's directories); its content is observed only when it defines a [zramN] device.
+struct ZramConfigFact {
+  std::string path;
+  bool definesDevices = false;
+  std::string content;
+};
+
 class HostFacts {
  public:
   FileFact file(const std::string& path) const;
@@ -98,6 +120,9 @@ class HostFacts {
   const std::optional<std::vector<AddressFact>>& addresses() const { return addresses_; }
   // Whether `address` (no prefix) is on `interface` (any interface when empty).
   bool hasAddress(const std::string& address, const std::string& interface = "") const;
+  const DpkgFact& dpkg() const { return dpkg_; }
+  const std::vector<SwapUnitFact>& swapUnits() const { return swapUnits_; }
+  const std::vector<ZramConfigFact>& zramConfigs() const { return zramConfigs_; }
 
   // Parses the observation script's output; InvalidArgument when it is malformed or cut short.
   static Result<HostFacts> parse(const std::string& output);
@@ -116,6 +141,9 @@ class HostFacts {
   unsigned long long capEff_ = 0;
   std::optional<std::string> containerdDefault_;
   std::optional<std::vector<AddressFact>> addresses_;
+  DpkgFact dpkg_;
+  std::vector<SwapUnitFact> swapUnits_;
+  std::vector<ZramConfigFact> zramConfigs_;
 };
 
 // The fixed observation script (POSIX sh). Exposed for tests that run it locally.

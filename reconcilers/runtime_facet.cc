@@ -7,10 +7,18 @@ void RuntimeFacet::addQueries(const HostDesired&, QuerySet& q) const {
   q.add(QueryKind::kFile, kContainerdConfig);
   q.add(QueryKind::kContainerdDefault);
   q.add(QueryKind::kUnit, "containerd");
+  q.add(QueryKind::kDpkgState);
 }
 
 FacetPlan RuntimeFacet::plan(const HostDesired& d, const HostFacts& facts) const {
   FacetPlan plan;
+  // The first facet that installs packages repairs dpkg first: apt installs nothing while a
+  // dpkg run is left unfinished (the packages facet, which depends on this one, then finds
+  // it done).
+  if (facts.dpkg().interrupted()) {
+    plan.actions.push_back(RepairDpkgAction{.packages = facts.dpkg().auditPackages,
+                                            .pendingUpdates = facts.dpkg().pendingUpdates});
+  }
   PackageFact pkg = facts.package("containerd");
   auto defaults = facts.containerdDefaultConfig();
   if (!pkg.installed || !defaults) {

@@ -1,6 +1,7 @@
 // Runtime facet: containerd installed, /etc/containerd/config.toml equal to containerd's own
 // default configuration with the cgroup driver set (SystemdCgroup = true for systemd), the
-// service enabled and active. containerd is restarted only when its config changed.
+// service enabled and active. containerd is restarted only when its config changed. As the
+// first facet that installs packages, it also finishes an interrupted dpkg run first.
 #pragma once
 
 #include "reconcilers/facet.h"

@@ -42,6 +42,21 @@ class FactsBuilder {
   FactsBuilder& address(const std::string& interface, const std::string& cidr) {
     return line("addrs", "-", "observed", "1").line("addr", interface, "inet", cidr);
   }
+  // dpkg's state: files left in /var/lib/dpkg/updates and `dpkg --audit`'s output.
+  FactsBuilder& dpkg(int pendingUpdates, const std::string& auditOutput = "") {
+    return line("dpkg", "-", "updates", std::to_string(pendingUpdates))
+        .line("dpkg", "-", "audit", base64Encode(auditOutput));
+  }
+  // `systemctl list-unit-files --type=swap --no-legend` output.
+  FactsBuilder& swapUnits(const std::string& listing) {
+    return line("swap-sources", "-", "units", base64Encode(listing));
+  }
+  FactsBuilder& zramConfig(const std::string& path, const std::string& content) {
+    return line("swap-sources", path, "zram-config", base64Encode(content));
+  }
+  FactsBuilder& zramFile(const std::string& path) {
+    return line("swap-sources", path, "zram-file", "1");
+  }
   HostFacts build() const {
     auto f = HostFacts::parse(text_ + "end\t-\t-\t-\n");
     return f ? *f : HostFacts{};

@@ -17,6 +17,7 @@ class MapHost : public Transport {
  public:
   std::map<std::string, std::string> files_;
   std::set<std::string> failing_;  // paths whose write fails
+  ErrorCode failCode_ = ErrorCode::kInternal;
   int observations_ = 0;
   std::vector<std::string> writes_;
 
@@ -40,7 +41,9 @@ class MapHost : public Transport {
     return CommandResult{.exitStatus = 0};  // mkdir -p
   }
   Status writeFile(const FileSpec& f) override {
-    if (failing_.contains(f.path)) return makeError(ErrorCode::kInternal, "disk full");
+    if (failing_.contains(f.path)) {
+      return makeError(failCode_, failCode_ == ErrorCode::kInternal ? "disk full" : "lock held");
+    }
     writes_.push_back(f.path);
     files_[f.path] = f.content;
     return okStatus();
@@ -124,6 +127,37 @@ TEST(HostReconcilerTest, FailedFacetBlocksItsDependentsOnly) {
   EXPECT_EQ(out.facets[1].state, FacetState::kBlocked);
   EXPECT_EQ(out.facets[2].state, FacetState::kChanged);
   EXPECT_EQ(h.files_["/c"], "3");
+}
+
+// An action failing with a retryable code (the dpkg lock still held after its timeout) makes
+// the facet's and the host's outcome retryable, so the controller backs off; any other
+// failure does not.
+TEST(HostReconcilerTest, ARetryableFailureIsMarkedSo) {
+  HostReconciler r({std::make_shared<FileFacet>("a", "/a", "1"),
+                    std::make_shared<FileFacet>("b", "/b", "2")});
+  MapHost h;
+  h.failing_ = {"/a"};
+  h.failCode_ = ErrorCode::kUnavailable;
+  auto out = r.reconcile(h, host(), ReconcileMode::kApply);
+  EXPECT_FALSE(out.converged());
+  EXPECT_EQ(out.facets[0].state, FacetState::kFailed);
+  EXPECT_EQ(out.facets[0].errorCode, ErrorCode::kUnavailable);
+  EXPECT_TRUE(out.facets[0].retryable());
+  EXPECT_FALSE(out.facets[1].retryable());
+  EXPECT_TRUE(out.retryable());
+
+  MapHost broken;
+  broken.failing_ = {"/a", "/b"};
+  broken.failCode_ = ErrorCode::kUnavailable;
+  auto both = r.reconcile(broken, host(), ReconcileMode::kApply);
+  EXPECT_TRUE(both.retryable());
+  MapHost full;
+  full.failing_ = {"/a"};
+  auto hard = r.reconcile(full, host(), ReconcileMode::kApply);
+  EXPECT_FALSE(hard.facets[0].retryable());
+  EXPECT_FALSE(hard.retryable());
+  MapHost fine;
+  EXPECT_FALSE(r.reconcile(fine, host(), ReconcileMode::kApply).retryable());
 }
 
 TEST(HostReconcilerTest, NonConvergingPlanIsReportedNotLoopedOn) {

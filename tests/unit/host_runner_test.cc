@@ -30,6 +30,23 @@ TEST(HostRunnerRenderTest, SummaryHasAColumnPerFacetAndGroupsNotes) {
   EXPECT_THAT(s, HasSubstr("note (master01) kernel: module overlay: cannot tell\n"));
 }
 
+TEST(HostRunnerRenderTest, ARetryableFacetShowsRetryNotFailed) {
+  std::vector<HostOutcome> outcomes = {
+      {.machine = "master01",
+       .facets = {{.facet = "kernel", .state = FacetState::kConverged},
+                  {.facet = "packages",
+                   .state = FacetState::kFailed,
+                   .error = "install kubectl: waited 300 s for the dpkg lock",
+                   .errorCode = ErrorCode::kUnavailable}}},
+      {.machine = "node01",
+       .facets = {{.facet = "kernel", .state = FacetState::kConverged},
+                  {.facet = "packages", .state = FacetState::kFailed, .error = "bad"}}}};
+  std::string s = renderSummary(targets(), outcomes);
+  EXPECT_THAT(s, HasSubstr("master01 192.168.3.11    converged  retry      not converged (retry later)\n"));
+  EXPECT_THAT(s, HasSubstr("node01   192.168.3.21    converged  failed     not converged\n"));
+  EXPECT_THAT(s, HasSubstr("master01/packages: install kubectl: waited 300 s for the dpkg lock\n"));
+}
+
 TEST(HostRunnerRenderTest, PlanShowsPendingActionsWithTheirDetailIndented) {
   std::vector<HostOutcome> outcomes = {
       {.machine = "master01",

@@ -55,6 +55,28 @@ TEST(ObservationParseTest, ParsesEveryKind) {
   EXPECT_FALSE(f->canLoadModules());  // bit 16 clear in a80425fb
 }
 
+TEST(ObservationParseTest, ParsesDpkgStateAndSwapSources) {
+  std::string out =
+      "dpkg\t-\tupdates\t3\n"
+      "dpkg\t-\taudit\t" + base64Encode(" kubelet   Kubernetes Node Agent\n") + "\n"
+      "swap-sources\t-\tunits\t" + base64Encode("swapfile.swap enabled enabled\n") + "\n"
+      "swap-sources\t/etc/systemd/zram-generator.conf\tzram-config\t" + base64Encode("[zram0]\n") + "\n"
+      "swap-sources\t/usr/lib/systemd/zram-generator.conf\tzram-file\t1\n"
+      "end\t-\t-\t-\n";
+  auto f = HostFacts::parse(out);
+  ASSERT_TRUE(f) << f.error().message;
+  EXPECT_EQ(f->dpkg().pendingUpdates, 3);
+  EXPECT_EQ(f->dpkg().auditPackages, std::vector<std::string>{"kubelet"});
+  EXPECT_TRUE(f->dpkg().interrupted());
+  ASSERT_EQ(f->swapUnits().size(), 1u);
+  EXPECT_EQ(f->swapUnits()[0].unit, "swapfile.swap");
+  EXPECT_EQ(f->swapUnits()[0].state, "enabled");
+  ASSERT_EQ(f->zramConfigs().size(), 2u);
+  EXPECT_TRUE(f->zramConfigs()[0].definesDevices);
+  EXPECT_EQ(f->zramConfigs()[0].content, "[zram0]\n");
+  EXPECT_FALSE(f->zramConfigs()[1].definesDevices);
+}
+
 TEST(ObservationParseTest, OutputCutShortIsAnError) {
   auto f = HostFacts::parse("module\toverlay\tloaded\t1\n");
   ASSERT_FALSE(f);
@@ -78,6 +100,8 @@ TEST(ObservationScriptTest, ReportsTheRealStateOfThisMachine) {
   q.add(QueryKind::kPackage, "dpkg");
   q.add(QueryKind::kPackage, "surely-not-installed-piherd");
   q.add(QueryKind::kCapEff);
+  q.add(QueryKind::kDpkgState);
+  q.add(QueryKind::kSwapSources);
   testing::LocalTransport local;
   auto f = observeHost(local, q);
   ASSERT_TRUE(f) << f.error().message;
@@ -90,6 +114,8 @@ TEST(ObservationScriptTest, ReportsTheRealStateOfThisMachine) {
   EXPECT_TRUE(f->package("dpkg").installed);
   EXPECT_FALSE(f->package("dpkg").version.empty());
   EXPECT_FALSE(f->package("surely-not-installed-piherd").installed);
+  // This machine's dpkg is in order (the build installed packages with it).
+  EXPECT_FALSE(f->dpkg().interrupted());
   std::filesystem::remove_all(dir);
 }
 

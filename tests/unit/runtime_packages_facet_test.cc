@@ -57,6 +57,36 @@ TEST(RuntimeFacetTest, ConvergedHostHasEmptyPlan) {
   EXPECT_TRUE(RuntimeFacet().plan(desired(), facts).empty());
 }
 
+// An interrupted dpkg run is repaired as its own action, before any install, and shown.
+TEST(RuntimeFacetTest, InterruptedDpkgIsFinishedBeforeAnyInstall) {
+  auto interrupted = FactsBuilder()
+                         .dpkg(1, "The following packages have been unpacked but not yet "
+                                  "configured.\n containerd           daemon to control runC\n")
+                         .build();
+  auto plan = RuntimeFacet().plan(desired(), interrupted);
+  ASSERT_GE(plan.actions.size(), 2u);
+  EXPECT_EQ(described(plan)[0], "finish an interrupted dpkg run (dpkg --configure -a)");
+  EXPECT_EQ(described(plan)[1], "install containerd");
+  EXPECT_EQ(describeAction(plan.actions[0]),
+            "finish an interrupted dpkg run (dpkg --configure -a)\n"
+            "    left unfinished: containerd\n"
+            "    1 pending file(s) in /var/lib/dpkg/updates");
+
+  // Only a journal file left (killed between unpack and the status update): still repaired,
+  // even on a host whose runtime is otherwise converged.
+  auto journalOnly = FactsBuilder()
+                         .dpkg(2)
+                         .package("containerd", "1.6.20~ds1-1+deb12u3")
+                         .containerdDefault(kDefault)
+                         .file(kContainerdConfig, containerdConfigWithCgroupDriver(kDefault, "systemd"))
+                         .unit("containerd", "active", "enabled")
+                         .build();
+  EXPECT_EQ(described(RuntimeFacet().plan(desired(), journalOnly)),
+            std::vector<std::string>{"finish an interrupted dpkg run (dpkg --configure -a)"});
+  // dpkg in order: nothing.
+  EXPECT_FALSE(FactsBuilder().dpkg(0, "").build().dpkg().interrupted());
+}
+
 TEST(RuntimeFacetTest, EditedConfigIsRewrittenAndRestartedStoppedServiceOnlyStarted) {
   auto edited = FactsBuilder()
                     .package("containerd", "1.6.20")

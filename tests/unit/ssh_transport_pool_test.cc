@@ -158,6 +158,21 @@ TEST(SshTransportTest, HostEndsTimedOutCommandsItself) {
   EXPECT_EQ(SshTransport::withHostTimeout({"true"}, std::chrono::minutes(5))[2], "300.000s");
 }
 
+// Every command runs in the C locale, whatever the host's language; as a non-root user sudo
+// itself runs in it too (its refusals are parsed), and the command inside sudo again (sudo
+// may reset the environment).
+TEST(SshTransportTest, EveryCommandRunsInTheCLocale) {
+  SshTarget t = target("pi1", "192.0.2.1");
+  t.user = "root";
+  EXPECT_EQ(SshTransport(t).commandFor({"apt-get", "update"}, 1500ms),
+            (std::vector<std::string>{"env", "LC_ALL=C", "timeout", "--kill-after=5s", "1.500s",
+                                      "apt-get", "update"}));
+  t.user = "ubuntu";
+  EXPECT_EQ(SshTransport(t).commandFor({"true"}, 1500ms),
+            (std::vector<std::string>{"env", "LC_ALL=C", "sudo", "-n", "--", "env", "LC_ALL=C",
+                                      "timeout", "--kill-after=5s", "1.500s", "true"}));
+}
+
 TEST(SshTransportTest, BadArgvFailsBeforeConnecting) {
   SshTransport t(target("pi1", "192.0.2.1"));
   auto empty = t.run({}, {});
