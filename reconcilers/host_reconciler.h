@@ -46,11 +46,23 @@ enum class ReconcileMode { kPlan, kApply };
 // Progress callback: (machine, facet, message). Called from the host's worker thread.
 using ProgressFn = std::function<void(const std::string&, const std::string&, const std::string&)>;
 
+// Consulted before each action in apply mode (the controller's disruption budget, join lock
+// and shutdown live behind it: controller/coordination.h). A refusal fails the facet with
+// the refusal's error, before the action starts; the action in flight is never cut short.
+class ActionGate {
+ public:
+  virtual ~ActionGate() = default;
+  virtual Status beforeAction(const HostDesired& desired, const Action& action) = 0;
+};
+
 class HostReconciler {
  public:
   explicit HostReconciler(std::vector<std::shared_ptr<const Facet>> facets, int maxRounds = 3);
   HostOutcome reconcile(Transport& transport, const HostDesired& desired, ReconcileMode mode,
                         const ProgressFn& progress = nullptr) const;
+
+  // Optional; without one every action may run (plan and apply do that).
+  void setActionGate(std::shared_ptr<ActionGate> gate) { gate_ = std::move(gate); }
 
   // The host facets in their order: kernel -> runtime -> packages.
   static std::vector<std::shared_ptr<const Facet>> defaultFacets();
@@ -63,6 +75,7 @@ class HostReconciler {
 
   std::vector<std::shared_ptr<const Facet>> facets_;
   int maxRounds_;
+  std::shared_ptr<ActionGate> gate_;
 };
 
 }  // namespace piherd

@@ -13,6 +13,7 @@ BUILD_PKGS=(
 FLEET_PKGS=(
   systemd-container debootstrap iproute2 openssh-client dpkg-dev apt-utils
   python3 gnupg curl procps kmod iptables
+  prometheus  # promtool: `promtool check metrics` on a real scrape of piherd run's /metrics
 )
 
 want=("${BUILD_PKGS[@]}")
