@@ -51,7 +51,8 @@ Status Manager::applySnapshot(const DesiredSnapshot& snapshot,
   {
     std::lock_guard<std::mutex> lock(mutex_);
     desired_ = snapshot;
-    bool clusterWide = events == nullptr;
+    // At start (no events) the resync thread's first pass queues every machine.
+    bool clusterWide = false;
     std::set<std::string> touched;
     if (events != nullptr) {
       for (const auto& e : *events) {

@@ -1,6 +1,7 @@
 #include "controller/metrics_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 namespace piherd {
 
@@ -22,6 +23,12 @@ Result<std::pair<std::string, int>> parseHostPort(const std::string& addr) {
 
 MetricsServer::MetricsServer(Metrics& metrics, ReadyFn ready)
     : metrics_(metrics), ready_(std::move(ready)), server_(std::make_unique<httplib::Server>()) {
+  // httplib's default also sets SO_REUSEPORT, which lets a second process bind the same port
+  // and steal half the scrapes; a port in use must be an error instead.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
