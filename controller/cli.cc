@@ -15,7 +15,7 @@ namespace {
 bool takesValue(std::string_view flag) {
   for (std::string_view f : {"-f", "--filename", "--state-dir", "--ssh-key", "--known-hosts",
                              "--log-format", "--resync", "--metrics-addr", "--kubeconfig",
-                             "--parallel", "--dpkg-lock-timeout"}) {
+                             "--parallel", "--dpkg-lock-timeout", "-o", "--output"}) {
     if (flag == f) return true;
   }
   return false;
@@ -65,6 +65,11 @@ Status setFlag(CliOptions& o, std::string_view flag, const std::string& value) {
                        "--log-format: \"" + value + "\" is not one of text, json");
     }
     o.logFormat = value;
+  } else if (flag == "-o" || flag == "--output") {
+    if (value != "table" && value != "json") {
+      return makeError(ErrorCode::kInvalidArgument, "-o: \"" + value + "\" is not one of table, json");
+    }
+    o.output = value;
   } else if (flag == "--resync") {
     auto v = parseDuration(flag, value);
     if (!v) return tl::unexpected(v.error());
@@ -92,8 +97,10 @@ Usage:
                             exit 0 nothing to change, 2 changes pending, 1 error
   piherd apply    -f PATH   converge every machine once, with progress and a summary
                             exit 0 converged, 1 not
-  piherd run      -f PATH   the controller: reconcile continuously (not yet available)
-  piherd status   -f PATH   what the controller last observed (not yet available)
+  piherd run      -f PATH   the controller: watch the manifests, reconcile continuously,
+                            correct drift every --resync, serve metrics; stop with SIGTERM
+                            exit 0 stopped, 1 cannot start, 3 state dir in use, 4 metrics addr
+  piherd status   -f PATH   what the controller last observed, a table per kind (-o json)
   piherd version            print the version
   piherd help               this text
 
@@ -111,7 +118,8 @@ Flags:
   --log-format text|json            log line format on stderr (default text)
   --resync DURATION                 run: resync period (default 30s)
   --metrics-addr HOST:PORT          run: /metrics, /healthz, /readyz (default 127.0.0.1:9820)
-  --kubeconfig FILE                 run: use the Kubernetes API as the store
+  --kubeconfig FILE                 run: use the Kubernetes API as the store (not yet)
+  -o, --output table|json           status: output format (default table)
 )";
 }
 
@@ -186,9 +194,8 @@ int runCli(int argc, char** argv) {
   if (o.command == "validate") return cmdValidate(o);
   if (o.command == "plan") return cmdPlan(o);
   if (o.command == "apply") return cmdApply(o);
-  std::cerr << "piherd " << o.command << ": not available in this version yet "
-            << "(see the README's roadmap)\n";
-  return 1;
+  if (o.command == "run") return cmdRun(o);
+  return cmdStatus(o);
 }
 
 }  // namespace piherd

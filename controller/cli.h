@@ -24,7 +24,14 @@ struct CliOptions {
   std::string kubeconfig;               // --kubeconfig (run)
   int parallel = 8;                     // --parallel: hosts worked on at once
   int dpkgLockTimeoutSeconds = 300;     // --dpkg-lock-timeout: wait for another apt/dpkg
+  std::string output = "table";         // -o table|json (status)
 };
+
+// Exit codes of `piherd run` (docs/cli.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRunStartFailed = 1;     // invalid manifests, unreadable files, flags
+inline constexpr int kExitRunStateDirLocked = 3;  // another `piherd run` holds the state dir
+inline constexpr int kExitRunMetricsAddr = 4;     // --metrics-addr cannot be bound
 
 // Parses argv; on error returns InvalidArgument with a message meant for stderr.
 Result<CliOptions> parseCli(const std::vector<std::string>& args);
@@ -37,5 +44,7 @@ int runCli(int argc, char** argv);
 int cmdValidate(const CliOptions& options);
 int cmdPlan(const CliOptions& options);
 int cmdApply(const CliOptions& options);
+int cmdRun(const CliOptions& options);
+int cmdStatus(const CliOptions& options);
 
 }  // namespace piherd

@@ -148,6 +148,13 @@ FacetOutcome HostReconciler::applyFacet(Transport& transport, const HostDesired&
     for (const auto& action : plan.actions) {
       std::string what = headline(describeAction(action));
       if (progress) progress(desired.machine, out.facet, what);
+      if (gate_) {
+        if (auto s = gate_->beforeAction(desired, action); !s) {
+          out.state = FacetState::kFailed;
+          out.error = what + ": not started: " + s.error().message;
+          return out;
+        }
+      }
       if (auto s = applyAction(action, transport, ctx); !s) {
         out.state = FacetState::kFailed;
         out.error = what + ": " + s.error().message;

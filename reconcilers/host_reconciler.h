@@ -61,6 +61,15 @@ enum class ReconcileMode { kPlan, kApply };
 // Progress callback: (machine, facet, message). Called from the host's worker thread.
 using ProgressFn = std::function<void(const std::string&, const std::string&, const std::string&)>;
 
+// Consulted before each action in apply mode (the controller's disruption budget, join lock
+// and shutdown live behind it: controller/coordination.h). A refusal fails the facet with
+// the refusal's error, before the action starts; the action in flight is never cut short.
+class ActionGate {
+ public:
+  virtual ~ActionGate() = default;
+  virtual Status beforeAction(const HostDesired& desired, const Action& action) = 0;
+};
+
 class HostReconciler {
  public:
   // `budget` (optional) gates facets whose plan holds disruptive actions: the facet applies
@@ -69,6 +78,9 @@ class HostReconciler {
                           std::shared_ptr<DisruptionBudget> budget = nullptr);
   HostOutcome reconcile(Transport& transport, const HostDesired& desired, ReconcileMode mode,
                         const ProgressFn& progress = nullptr) const;
+
+  // Optional; without one every action may run (plan and apply do that).
+  void setActionGate(std::shared_ptr<ActionGate> gate) { gate_ = std::move(gate); }
 
   // The host facets in their order: certificates (needs nothing), kernel -> runtime ->
   // packages -> vip.
@@ -83,6 +95,7 @@ class HostReconciler {
   std::vector<std::shared_ptr<const Facet>> facets_;
   int maxRounds_;
   std::shared_ptr<DisruptionBudget> budget_;
+  std::shared_ptr<ActionGate> gate_;
 };
 
 }  // namespace piherd

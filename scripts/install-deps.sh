@@ -15,6 +15,7 @@ FLEET_PKGS=(
   python3 gnupg curl procps kmod iptables
   openssl python3-yaml  # the stand-ins' unit and fleet tests (PKI, YAML configs)
   keepalived  # the VIP tests: keepalived -t judges the config, openssl is the TLS client
+  prometheus  # promtool: `promtool check metrics` on a real scrape of piherd run's /metrics
 )
 # Checks of deploy/ (promtool) and of the .deb (cpack runs dpkg-shlibdeps and file); the
 # arm64 cross build (scripts/build-arm64.sh, with --arm64).
