@@ -14,10 +14,12 @@ FLEET_PKGS=(
   systemd-container debootstrap iproute2 openssh-client dpkg-dev apt-utils
   python3 gnupg curl procps kmod iptables
 )
+# The fuzz leg (scripts/fuzz.sh): Debian's clang and its libFuzzer/sanitizer runtimes.
+FUZZ_PKGS=(clang libclang-rt-14-dev)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then
-  want+=("${FLEET_PKGS[@]}")
+  want+=("${FLEET_PKGS[@]}" "${FUZZ_PKGS[@]}")
 fi
 
 missing=()
