@@ -190,6 +190,18 @@ Result<HostFacts> HostFacts::parse(const std::string& output, const QuerySet* as
     return tl::unexpected(malformed(std::to_string(output.size()) + " bytes, over the cap of " +
                                     std::to_string(kMaxObservationBytes)));
   }
+  // No end marker line at all: the answer was cut short (a dropped connection, a killed
+  // script), whatever the half line before the cut looks like. Retry as unreachable.
+  bool hasEnd = false;
+  for (size_t at = output.find("end\t-\t-\t-"); at != std::string::npos && !hasEnd;
+       at = output.find("end\t-\t-\t-", at + 1)) {
+    size_t after = at + 9;
+    hasEnd = (at == 0 || output[at - 1] == '\n') &&
+             (after == output.size() || output[after] == '\n');
+  }
+  if (!hasEnd) {
+    return makeError(ErrorCode::kUnavailable, "observation: output cut short (no end marker)");
+  }
   HostFacts f;
   bool ended = false;
   std::map<Query, std::set<std::string>> answers;

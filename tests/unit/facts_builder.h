@@ -2,7 +2,11 @@
 // parser, so facet tests start from exactly what a host would report.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <array>
 #include <string>
+#include <vector>
 
 #include "platform/base64.h"
 #include "reconcilers/observation.h"
@@ -36,17 +40,28 @@ class FactsBuilder {
     return line("containerd-default", "-", "content", base64Encode(config));
   }
   HostFacts build() const {
-    auto f = HostFacts::parse(text_ + "end\t-\t-\t-\n");
+    std::string text;
+    for (const auto& l : lines_) text += l[0] + "\t" + l[1] + "\t" + l[2] + "\t" + l[3] + "\n";
+    auto f = HostFacts::parse(text + "end\t-\t-\t-\n");
+    if (!f) ADD_FAILURE() << "FactsBuilder: " << f.error().message;
     return f ? *f : HostFacts{};
   }
 
  private:
+  // A host answers each field once (the parser refuses repeats): a later call for the same
+  // kind, argument and field replaces the earlier answer, as a different host state would.
   FactsBuilder& line(const std::string& a, const std::string& b, const std::string& c,
                      const std::string& d) {
-    text_ += a + "\t" + b + "\t" + c + "\t" + d + "\n";
+    for (auto& l : lines_) {
+      if (l[0] == a && l[1] == b && l[2] == c) {
+        l[3] = d;
+        return *this;
+      }
+    }
+    lines_.push_back({a, b, c, d});
     return *this;
   }
-  std::string text_;
+  std::vector<std::array<std::string, 4>> lines_;
 };
 
 }  // namespace piherd::testing
