@@ -106,19 +106,19 @@ template <class V, SameStruct<ClusterNetworking> S>
 void visitFields(V& v, S& s) {
   v.field("podSubnet", s.podSubnet,
           {.required = true,
-           .description = "Pod network CIDR (kubeadm networking.podSubnet, Calico's IPv4 pool)."});
+           .format = StringFormat::kIPv4Network, .description = "Pod network CIDR (kubeadm networking.podSubnet, Calico's IPv4 pool)."});
   v.field("serviceSubnet", s.serviceSubnet,
-          {.description = "Service network CIDR. Default 10.96.0.0/12."});
-  v.field("dnsDomain", s.dnsDomain, {.description = "Cluster DNS domain. Default cluster.local."});
+          {.format = StringFormat::kIPv4Network, .description = "Service network CIDR. Default 10.96.0.0/12."});
+  v.field("dnsDomain", s.dnsDomain, {.format = StringFormat::kDnsSubdomain, .description = "Cluster DNS domain. Default cluster.local."});
 }
 
 template <class V, SameStruct<KernelSpec> S>
 void visitFields(V& v, S& s) {
   v.field("sysctls", s.sysctls,
-          {.description = "Extra sysctls, merged over the required ones (which cannot be "
+          {.format = StringFormat::kSysctlValue, .keyFormat = StringFormat::kSysctlName, .description = "Extra sysctls, merged over the required ones (which cannot be "
                           "changed)."});
   v.field("modules", s.modules,
-          {.description = "Extra kernel modules, loaded besides overlay and br_netfilter."});
+          {.format = StringFormat::kModuleName, .description = "Extra kernel modules, loaded besides overlay and br_netfilter."});
 }
 
 template <class V, SameStruct<RuntimeSpec> S>
@@ -131,18 +131,18 @@ void visitFields(V& v, S& s) {
 template <class V, SameStruct<PackagesSpec> S>
 void visitFields(V& v, S& s) {
   v.field("repository", s.repository,
-          {.description = "apt repository of kubeadm, kubelet, kubectl. Default: "
+          {.format = StringFormat::kHttpUrl, .description = "apt repository of kubeadm, kubelet, kubectl. Default: "
                           "https://pkgs.k8s.io/core:/stable:/v1.NN/deb/ for the version's "
                           "minor."});
   v.field("signingKey", s.signingKey,
-          {.description = "URL or path of the repository's signing key. Default: the "
+          {.format = StringFormat::kPathOrUrl, .description = "URL or path of the repository's signing key. Default: the "
                           "official repository's Release.key."});
 }
 
 template <class V, SameStruct<CertificatesSpec> S>
 void visitFields(V& v, S& s) {
   v.field("extraSANs", s.extraSANs,
-          {.description = "Extra subject alternative names (IPv4 addresses or DNS names) of "
+          {.format = StringFormat::kSubjectAltName, .description = "Extra subject alternative names (IPv4 addresses or DNS names) of "
                           "the apiserver certificate."});
   v.field("renewBeforeDays", s.renewBeforeDays,
           {.minimum = 1,
@@ -152,7 +152,7 @@ void visitFields(V& v, S& s) {
 
 template <class V, SameStruct<CalicoSpec> S>
 void visitFields(V& v, S& s) {
-  v.field("manifest", s.manifest, {.description = "Path or URL of the Calico manifest."});
+  v.field("manifest", s.manifest, {.format = StringFormat::kPathOrUrl, .description = "Path or URL of the Calico manifest."});
   v.field("mode", s.mode,
           {.enumValues = {"BGP", "VXLAN", "IPIP"},
            .description = "Calico's IPv4 pool mode: BGP, VXLAN or IPIP. Default BGP."});
@@ -165,13 +165,13 @@ void visitFields(V& v, S& s) {
 
 template <class V, SameStruct<ClusterSsh> S>
 void visitFields(V& v, S& s) {
-  v.field("user", s.user, {.description = "SSH user. Default ubuntu."});
+  v.field("user", s.user, {.format = StringFormat::kUserName, .description = "SSH user. Default ubuntu."});
   v.field("port", s.port, {.minimum = 1, .maximum = 65535, .description = "SSH port. Default 22."});
   v.field("privateKeyFile", s.privateKeyFile,
-          {.description = "Private key file on the controller's host. Default "
+          {.format = StringFormat::kFilePath, .description = "Private key file on the controller's host. Default "
                           "~/.ssh/id_ed25519."});
   v.field("knownHostsFile", s.knownHostsFile,
-          {.description = "known_hosts file on the controller's host. Default "
+          {.format = StringFormat::kFilePath, .description = "known_hosts file on the controller's host. Default "
                           "~/.ssh/known_hosts."});
 }
 
@@ -179,11 +179,11 @@ template <class V, SameStruct<ClusterSpec> S>
 void visitFields(V& v, S& s) {
   v.field("kubernetesVersion", s.kubernetesVersion,
           {.required = true,
-           .description = "Kubernetes version X.Y.Z (1.31 or newer); kubeadm, kubelet and "
+           .format = StringFormat::kKubernetesVersion, .description = "Kubernetes version X.Y.Z (1.31 or newer); kubeadm, kubelet and "
                           "kubectl are pinned to it."});
   v.field("controlPlaneEndpoint", s.controlPlaneEndpoint,
           {.required = true,
-           .description = "HOST:PORT of the apiserver: a VirtualIP's address and port."});
+           .format = StringFormat::kEndpoint, .description = "HOST:PORT of the apiserver: a VirtualIP's address and port."});
   v.field("networking", s.networking, {.required = true, .description = "Cluster networks."});
   v.field("kernel", s.kernel, {.description = "Kernel settings of every machine."});
   v.field("runtime", s.runtime, {.description = "Container runtime (containerd)."});

@@ -9,10 +9,15 @@ namespace piherd {
 
 std::string formatDiagnostic(const Diagnostic& d) {
   std::string line;
+  // Names, kinds and paths come from the manifest as written: a part with control bytes
+  // (an escape sequence for the terminal, a newline faking a second diagnostic) is shown
+  // quoted and escaped, so a diagnostic is always one line of plain text.
   auto append = [&line](std::string_view part) {
     if (part.empty()) return;
     if (!line.empty()) line += ": ";
-    line += part;
+    bool plain = true;
+    for (char c : part) plain = plain && static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+    line += plain ? std::string(part) : quoteValue(part);
   };
   append(d.file);
   if (!d.kind.empty()) {

@@ -1,9 +1,12 @@
 #include "api/document_text.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <set>
 
@@ -142,9 +145,44 @@ struct Conversion {
   std::vector<TextIssue>& issues;
   size_t nodes = 0;
   bool tooLarge = false;
+  int depth = 0;
 };
 
-Json toJson(const YAML::Node& node, const std::string& path, Conversion& c) {
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool isUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+    for (size_t k = 1; k < n; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc >> 6) != 0x2) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n;
+  }
+  return true;
+}
+
+// A scalar's text must be UTF-8 without NUL: what every later check assumes of a string.
+bool checkScalarText(const std::string& text, const std::string& path, Conversion& c) {
+  if (text.find('\0') != std::string::npos) {
+    c.issues.push_back({c.document, path, "holds a NUL byte; manifests are text"});
+    return false;
+  }
+  if (!isUtf8(text)) {
+    c.issues.push_back({c.document, path, "holds bytes that are not UTF-8; manifests are UTF-8 text"});
+    return false;
+  }
+  return true;
+}
+
+Json toJson(const YAML::Node& node, const std::string& path, Conversion& c);
+
+Json toJsonGuarded(const YAML::Node& node, const std::string& path, Conversion& c) {
   if (++c.nodes > kMaxNodes) {
     if (!c.tooLarge)
       c.issues.push_back(
@@ -152,12 +190,29 @@ Json toJson(const YAML::Node& node, const std::string& path, Conversion& c) {
     c.tooLarge = true;
     return nullptr;
   }
+  if (c.depth >= kMaxManifestDepth) {
+    if (!c.tooLarge) {
+      c.issues.push_back({c.document, path,
+                          "nested deeper than " + std::to_string(kMaxManifestDepth) +
+                              " levels; no manifest field is"});
+    }
+    c.tooLarge = true;
+    return nullptr;
+  }
+  ++c.depth;
+  Json out = toJson(node, path, c);
+  --c.depth;
+  return out;
+}
+
+Json toJson(const YAML::Node& node, const std::string& path, Conversion& c) {
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
       return nullptr;
     case YAML::NodeType::Scalar: {
       const std::string& tag = node.Tag();
+      if (!checkScalarText(node.Scalar(), path, c)) return nullptr;
       if (tag == "!" || tag == "tag:yaml.org,2002:str") return node.Scalar();
       return resolvePlain(node.Scalar());
     }
@@ -165,7 +220,7 @@ Json toJson(const YAML::Node& node, const std::string& path, Conversion& c) {
       Json array = Json::array();
       size_t i = 0;
       for (const auto& item : node) {
-        array.push_back(toJson(item, path + "[" + std::to_string(i++) + "]", c));
+        array.push_back(toJsonGuarded(item, path + "[" + std::to_string(i++) + "]", c));
       }
       return array;
     }
@@ -177,13 +232,14 @@ Json toJson(const YAML::Node& node, const std::string& path, Conversion& c) {
           continue;
         }
         std::string key = entry.first.Scalar();
+        if (!checkScalarText(key, path, c)) continue;
         std::string childPath = joinPath(path, key);
         if (object.contains(key)) {
           c.issues.push_back(
               {c.document, childPath, "duplicate field (each field may appear once)"});
           continue;
         }
-        object[key] = toJson(entry.second, childPath, c);
+        object[key] = toJsonGuarded(entry.second, childPath, c);
       }
       return object;
     }
@@ -247,11 +303,51 @@ void emit(YAML::Emitter& out, const Json& v) {
 
 }  // namespace
 
+std::optional<std::string> checkText(std::string_view text) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\0') {
+      return "a NUL byte at line " + std::to_string(line) + ", column " + std::to_string(column) +
+             ": manifests are text";
+    }
+    if (text[i] == '\n') {
+      ++line, column = 1;
+    } else {
+      ++column;
+    }
+  }
+  if (!isUtf8(text)) {
+    // Find the line for the message: the first line that is not UTF-8 on its own.
+    size_t start = 0;
+    for (size_t n = 1; start <= text.size(); ++n) {
+      size_t end = text.find('\n', start);
+      std::string_view l = text.substr(start, end == std::string_view::npos ? end : end - start);
+      if (!isUtf8(l)) {
+        return "bytes at line " + std::to_string(n) + " are not UTF-8: manifests are UTF-8 text";
+      }
+      if (end == std::string_view::npos) break;
+      start = end + 1;
+    }
+    return "not UTF-8 text";
+  }
+  return std::nullopt;
+}
+
 ParsedDocuments parseYamlText(std::string_view text) {
   ParsedDocuments result;
+  if (text.find('\0') != std::string_view::npos) {  // yaml-cpp would stop reading there
+    result.issues.push_back({0, "", *checkText(text)});
+    return result;
+  }
   std::vector<YAML::Node> nodes;
   try {
     nodes = YAML::LoadAll(std::string(text));
+  } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own guard, past ~2000 levels
+    result.issues.push_back({0, "",
+                             "nested deeper than " + std::to_string(kMaxManifestDepth) +
+                                 " levels at line " + std::to_string(e.mark.line + 1) +
+                                 "; no manifest field is"});
+    return result;
   } catch (const YAML::Exception& e) {
     result.issues.push_back({0, "",
                              "YAML syntax error at line " + std::to_string(e.mark.line + 1) +
@@ -260,17 +356,37 @@ ParsedDocuments parseYamlText(std::string_view text) {
   }
   for (size_t i = 0; i < nodes.size(); ++i) {
     Conversion conversion{static_cast<int>(i + 1), result.issues};
-    Json document = toJson(nodes[i], "", conversion);
+    Json document = toJsonGuarded(nodes[i], "", conversion);
     result.documents.push_back(conversion.tooLarge ? Json() : std::move(document));
+  }
+  // Bytes that are not UTF-8 outside any value (in a comment, say) are refused too; inside
+  // a value they were reported at its field.
+  if (!isUtf8(text) && std::none_of(result.issues.begin(), result.issues.end(),
+                                    [](const TextIssue& i) {
+                                      return i.message.find("UTF-8") != std::string::npos;
+                                    })) {
+    result.issues.push_back({0, "", *checkText(text)});
   }
   return result;
 }
 
 ParsedDocuments parseJsonText(std::string_view text) {
   ParsedDocuments result;
+  if (auto problem = checkText(text)) {
+    result.issues.push_back({0, "", *problem});
+    return result;
+  }
   // Track the keys of each open object to report duplicates (the parser keeps the last).
   std::vector<std::set<std::string>> open;
-  auto callback = [&](int, Json::parse_event_t event, Json& parsed) {
+  bool tooDeep = false;
+  auto callback = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    if (depth >= kMaxManifestDepth && !tooDeep) {
+      tooDeep = true;  // a deep value is copied and printed recursively later: refuse it now
+      result.issues.push_back({1, "",
+                               "nested deeper than " + std::to_string(kMaxManifestDepth) +
+                                   " levels; no manifest field is"});
+    }
+    if (tooDeep) return false;
     if (event == Json::parse_event_t::object_start) {
       open.emplace_back();
     } else if (event == Json::parse_event_t::object_end && !open.empty()) {
@@ -285,6 +401,7 @@ ParsedDocuments parseJsonText(std::string_view text) {
   };
   try {
     result.documents.push_back(Json::parse(text.begin(), text.end(), callback));
+    if (tooDeep) result.documents = {Json()};
   } catch (const Json::exception& e) {
     std::string message = e.what();
     if (size_t close = message.find("] ");

@@ -4,6 +4,7 @@
 // strings, `version: 1.31` is a number); duplicate keys are reported, not silently merged.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,10 @@
 #include "api/json.h"
 
 namespace piherd {
+
+// How deep a document may nest (manifests need about 6 levels): deeper values are refused
+// before anything copies or prints them recursively.
+inline constexpr int kMaxManifestDepth = 64;
 
 struct TextIssue {
   int document = 0;  // 1-based; 0 when the whole text failed to parse
@@ -22,6 +27,10 @@ struct ParsedDocuments {
   std::vector<Json> documents;  // one per document; null for empty documents
   std::vector<TextIssue> issues;
 };
+
+// nullopt when `text` can be a manifest at all: no NUL byte, well-formed UTF-8; else why
+// not, with the line. The parsers below call it first.
+std::optional<std::string> checkText(std::string_view text);
 
 // Every document of a YAML stream (documents separated by ---).
 ParsedDocuments parseYamlText(std::string_view text);

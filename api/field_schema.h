@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "api/json.h"
+#include "api/string_formats.h"
 
 namespace piherd {
 
@@ -38,6 +39,10 @@ struct FieldOptions {
   std::vector<std::string_view> enumValues;  // allowed values of a string field
   std::optional<double> minimum;             // numeric fields: inclusive bounds
   std::optional<double> maximum;
+  // Strings, items of string arrays, values of string maps: the syntax rule of the value
+  // (string_formats.h); keyFormat: the keys of a string map.
+  StringFormat format = StringFormat::kNone;
+  StringFormat keyFormat = StringFormat::kNone;
   std::string_view description;  // for the CRD and `kubectl explain`
 };
 
@@ -49,6 +54,8 @@ struct FieldSchema {
   std::vector<std::string> enumValues;
   std::optional<double> minimum;
   std::optional<double> maximum;
+  StringFormat format = StringFormat::kNone;
+  StringFormat keyFormat = StringFormat::kNone;
   std::string description;
   FieldType itemType = FieldType::kString;  // kArray: the type of the items
   std::vector<FieldSchema> fields;          // kObject, or kArray of kObject: the item's fields
@@ -119,6 +126,8 @@ FieldSchema makeFieldSchema(std::string_view name, const FieldOptions& options) 
   for (auto v : options.enumValues) s.enumValues.emplace_back(v);
   s.minimum = options.minimum;
   s.maximum = options.maximum;
+  s.format = options.format;
+  s.keyFormat = options.keyFormat;
   s.description = std::string(options.description);
   if constexpr (IsVector<T>::value) {
     using Item = typename IsVector<T>::Item;

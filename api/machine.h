@@ -68,22 +68,22 @@ struct Machine {
 
 template <class V, SameStruct<MachineSsh> S>
 void visitFields(V& v, S& s) {
-  v.field("user", s.user, {.description = "SSH user. Default: the Cluster's."});
+  v.field("user", s.user, {.format = StringFormat::kUserName, .description = "SSH user. Default: the Cluster's."});
   v.field("port", s.port,
           {.minimum = 1, .maximum = 65535, .description = "SSH port. Default: the Cluster's."});
   v.field("privateKeyFile", s.privateKeyFile,
-          {.description = "Private key file. Default: the Cluster's."});
+          {.format = StringFormat::kFilePath, .description = "Private key file. Default: the Cluster's."});
   v.field("knownHostsFile", s.knownHostsFile,
-          {.description = "known_hosts file. Default: the Cluster's."});
+          {.format = StringFormat::kFilePath, .description = "known_hosts file. Default: the Cluster's."});
   v.field("hostKey", s.hostKey,
-          {.description = "The host's public key (\"ssh-ed25519 AAAA...\"); when set, only "
+          {.format = StringFormat::kSshPublicKey, .description = "The host's public key (\"ssh-ed25519 AAAA...\"); when set, only "
                           "this key is accepted."});
 }
 
 template <class V, SameStruct<Taint> S>
 void visitFields(V& v, S& s) {
-  v.field("key", s.key, {.required = true, .description = "Taint key."});
-  v.field("value", s.value, {.description = "Taint value."});
+  v.field("key", s.key, {.required = true, .format = StringFormat::kLabelKey, .description = "Taint key."});
+  v.field("value", s.value, {.format = StringFormat::kLabelValue, .description = "Taint value."});
   v.field("effect", s.effect,
           {.required = true,
            .enumValues = {"NoSchedule", "PreferNoSchedule", "NoExecute"},
@@ -93,15 +93,15 @@ void visitFields(V& v, S& s) {
 template <class V, SameStruct<MachineSpec> S>
 void visitFields(V& v, S& s) {
   v.field("cluster", s.cluster,
-          {.required = true, .description = "Name of the Cluster this machine belongs to."});
+          {.required = true, .format = StringFormat::kClusterRef, .description = "Name of the Cluster this machine belongs to."});
   v.field("role", s.role,
           {.required = true,
            .enumValues = {"control-plane", "worker"},
            .description = "control-plane or worker."});
   v.field("address", s.address,
-          {.required = true, .description = "IPv4 address piherd reaches the host at."});
+          {.required = true, .format = StringFormat::kIPv4Address, .description = "IPv4 address piherd reaches the host at."});
   v.field("ssh", s.ssh, {.description = "Overrides of the Cluster's SSH settings."});
-  v.field("labels", s.labels, {.description = "Labels of the machine's Node."});
+  v.field("labels", s.labels, {.format = StringFormat::kLabelValue, .keyFormat = StringFormat::kLabelKey, .description = "Labels of the machine's Node."});
   v.field("taints", s.taints, {.description = "Taints of the machine's Node."});
   v.field("allowReboot", s.allowReboot,
           {.description = "Whether piherd may reboot the host when a change needs it. "

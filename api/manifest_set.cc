@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include <tl/expected.hpp>
+
 #include "api/defaults.h"
 #include "api/document_text.h"
 #include "api/field_decoder.h"
@@ -95,6 +97,22 @@ bool shadowedByParseError(const Diagnostic& d, const std::vector<Diagnostic>& pa
   });
 }
 
+// At most kMaxManifestBytes of a file (reading past them would let a huge or endless file,
+// such as /dev/zero, take the controller's memory); a larger file is refused unparsed.
+tl::expected<std::string, std::string> readManifestFile(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return tl::unexpected(std::string("cannot read file"));
+  std::string text(kMaxManifestBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return tl::unexpected(std::string("cannot read file"));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxManifestBytes) {
+    return tl::unexpected("larger than " + std::to_string(kMaxManifestBytes / (1024 * 1024)) +
+                          " MiB; refused unread (manifests are a few KiB)");
+  }
+  return text;
+}
+
 }  // namespace
 
 void addDocument(const Json& document, const SourceRef& source, LoadResult& into) {
@@ -171,15 +189,21 @@ LoadResult loadManifests(const std::vector<std::string>& paths) {
       std::error_code ec;
       std::string canonical = fs::weakly_canonical(file, ec).string();
       if (!seen.insert(ec ? file : canonical).second) continue;
-      std::ifstream in(file, std::ios::binary);
-      std::stringstream text;
-      text << in.rdbuf();
-      if (!in) {
-        addSetError(result, file, "cannot read file");
+      auto text = readManifestFile(file);
+      if (!text) {
+        addSetError(result, file, text.error());
         continue;
       }
       result.files.push_back(file);
-      parseManifestText(text.str(), file, result);
+      size_t before = result.set.clusters.size() + result.set.machines.size() +
+                      result.set.vips.size() + result.diagnostics.size();
+      parseManifestText(*text, file, result);
+      size_t after = result.set.clusters.size() + result.set.machines.size() +
+                     result.set.vips.size() + result.diagnostics.size();
+      if (after == before) {
+        addSetError(result, file, "holds no objects (an empty document); remove the file or "
+                                  "add a Cluster, Machine or VirtualIP to it");
+      }
     }
   }
   return result;

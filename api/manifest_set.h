@@ -44,6 +44,9 @@ struct LoadResult {
   bool ok() const { return !hasErrors(diagnostics); }
 };
 
+// The largest manifest file read (each file; a set of dozens of machines is a few KiB).
+inline constexpr size_t kMaxManifestBytes = 4 * 1024 * 1024;
+
 // Reads and parses: each PATH is a file or a directory, whose *.yaml, *.yml and *.json files
 // (not hidden ones, not in subdirectories) are read in name order. A file named twice is read
 // once. No defaulting, no validation beyond the syntax and types of the documents.

@@ -84,10 +84,18 @@ bool isSshPublicKey(std::string_view s) {
   }
   if (!known) return false;
   std::string_view rest = s.substr(space + 1);
-  std::string_view blob = rest.substr(0, rest.find(' '));
+  size_t end = rest.find(' ');
+  std::string_view blob = rest.substr(0, end);
   if (blob.size() < 16) return false;
   for (char c : blob) {
     if (!isAlnum(c) && c != '+' && c != '/' && c != '=') return false;
+  }
+  // The comment (user@host, as ssh-keygen writes it): plain characters only.
+  std::string_view comment = end == std::string_view::npos ? "" : rest.substr(end + 1);
+  for (char c : comment) {
+    if (!isAlnum(c) && std::string_view(" @._:+=/-").find(c) == std::string_view::npos) {
+      return false;
+    }
   }
   return isSingleLine(s);
 }
@@ -106,7 +114,15 @@ bool isSysctlName(std::string_view s) {
 }
 
 bool isSysctlValue(std::string_view s) {
-  return !s.empty() && s.size() <= 4096 && isSingleLine(s) && s.front() != ' ' && s.back() != ' ';
+  if (s.empty() || s.size() > 4096 || s.front() == ' ' || s.back() == ' ') return false;
+  if (s.find("  ") != std::string_view::npos) return false;
+  // Integers ("1", "-1", "4096 87380 6291456") and the words of string sysctls ("bbr",
+  // "reno cubic", "core.%e.%p"): no '=' or '#' (sysctl.d syntax), no shell metacharacters.
+  for (char c : s) {
+    bool ascii = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!ascii && std::string_view(" _.-:,/+@%").find(c) == std::string_view::npos) return false;
+  }
+  return true;
 }
 
 bool isModuleName(std::string_view s) {

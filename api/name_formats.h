@@ -18,9 +18,11 @@ bool isLabelValue(std::string_view s);
 bool isInterfaceName(std::string_view s);
 // A POSIX user name: [a-z_][a-z0-9_-]*, at most 32 characters.
 bool isUserName(std::string_view s);
-// An OpenSSH public key line: "TYPE BASE64 [comment]" with a known key type.
+// An OpenSSH public key line: "TYPE BASE64 [comment]" with a known key type and a comment
+// of letters, digits, spaces and @ . _ : + = / -.
 bool isSshPublicKey(std::string_view s);
-// A sysctl name (net.ipv4.ip_forward) and value (one line; spaces allowed: "4096 87380").
+// A sysctl name (net.ipv4.ip_forward) and value: integers or plain words (letters, digits,
+// _ . - : , / + @ %) separated by single spaces ("4096 87380 6291456", "bbr").
 bool isSysctlName(std::string_view s);
 bool isSysctlValue(std::string_view s);
 // A kernel module name: [A-Za-z0-9_-]+.

@@ -44,10 +44,12 @@ struct ObjectMeta {
 
 template <class V, SameStruct<ObjectMeta> S>
 void visitFields(V& v, S& s) {
-  v.field("name", s.name, {.required = true});
-  v.field("namespace", s.namespaceName);
-  v.field("labels", s.labels);
-  v.field("annotations", s.annotations);
+  v.field("name", s.name, {.required = true, .format = StringFormat::kObjectName});
+  v.field("namespace", s.namespaceName, {.format = StringFormat::kObjectName});
+  v.field("labels", s.labels,
+          {.format = StringFormat::kLabelValue, .keyFormat = StringFormat::kLabelKey});
+  // Annotation values are free text (Kubernetes allows any); piherd sends none to a host.
+  v.field("annotations", s.annotations, {.keyFormat = StringFormat::kLabelKey});
   v.field("uid", s.uid);
   v.field("resourceVersion", s.resourceVersion);
   v.field("generation", s.generation);

@@ -53,15 +53,15 @@ struct VirtualIP {
 template <class V, SameStruct<VirtualIPSpec> S>
 void visitFields(V& v, S& s) {
   v.field("cluster", s.cluster,
-          {.required = true, .description = "Name of the Cluster this address serves."});
+          {.required = true, .format = StringFormat::kClusterRef, .description = "Name of the Cluster this address serves."});
   v.field("address", s.address,
           {.required = true,
-           .description = "The virtual address with its subnet's prefix length, e.g. "
+           .format = StringFormat::kVipAddress, .description = "The virtual address with its subnet's prefix length, e.g. "
                           "192.168.3.10/24."});
   v.field("port", s.port,
           {.minimum = 1, .maximum = 65535, .description = "apiserver port. Default 6443."});
   v.field("interface", s.interface,
-          {.required = true, .description = "Network interface the address is put on."});
+          {.required = true, .format = StringFormat::kInterfaceName, .description = "Network interface the address is put on."});
   v.field("virtualRouterID", s.virtualRouterID,
           {.required = true,
            .minimum = 1,
@@ -78,7 +78,7 @@ void visitFields(V& v, S& s) {
            .description = "Seconds between VRRP adverts: a whole number with VRRPv2, "
                           "0.01-40.95 with VRRPv3. Default 1."});
   v.field("authPasswordFile", s.authPasswordFile,
-          {.description = "File holding the VRRPv2 authentication password (VRRPv2 only)."});
+          {.format = StringFormat::kFilePath, .description = "File holding the VRRPv2 authentication password (VRRPv2 only)."});
 }
 
 template <class V, SameStruct<VirtualIPStatus> S>

@@ -15,12 +15,21 @@ std::string pathFrom(const std::string& flag, const SourceRef& source, const std
   return flag.empty() ? resolveManifestPath(source, value) : flag;
 }
 
+// Files a manifest names (a signing key) are read with a cap, like manifests: a key is a
+// few KiB, and a path such as /dev/zero must not take the controller's memory.
+constexpr size_t kMaxNamedFileBytes = 1024 * 1024;
+
 Result<std::string> readLocalFile(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return makeError(ErrorCode::kInvalidArgument, what + ": cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string text(kMaxNamedFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxNamedFileBytes) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     what + ": " + path + " is larger than 1 MiB; refused");
+  }
+  return text;
 }
 
 SshTarget sshTargetFor(const Machine& m, const Cluster& c, const CliOptions& o) {

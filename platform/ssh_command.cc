@@ -89,8 +89,9 @@ bool drain(ssh_channel channel, bool isStderr, std::string& into, bool& progress
 // both streams are drained.
 class Exchange {
  public:
-  Exchange(SshSession& session, ssh_channel channel, const std::string& stdinData)
-      : session_(session), channel_(channel), stdin_(stdinData) {}
+  Exchange(SshSession& session, ssh_channel channel, const std::string& stdinData,
+           size_t maxOutputBytes)
+      : session_(session), channel_(channel), stdin_(stdinData), maxOutput_(maxOutputBytes) {}
 
   ExecOutcome run(const ExitInfo& exit, SteadyClock::time_point deadline) {
     ExecOutcome outcome;
@@ -99,6 +100,13 @@ class Exchange {
       if (!writeStdin(progressed) || !drain(channel_, false, outcome.result.out, progressed) ||
           !drain(channel_, true, outcome.result.err, progressed)) {
         return lost(std::move(outcome));
+      }
+      if (outcome.result.out.size() + outcome.result.err.size() > maxOutput_) {
+        outcome.kind = Kind::kTooLarge;
+        outcome.result.out.clear();  // never handed on: the caller gets an error
+        outcome.result.err.clear();
+        ssh_channel_request_send_signal(channel_, "TERM");
+        return outcome;
       }
       ssh_channel_get_exit_status(channel_);  // non-blocking: processes pending packets
       if (ssh_channel_is_eof(channel_) &&
@@ -154,6 +162,7 @@ class Exchange {
   SshSession& session_;
   ssh_channel channel_;
   const std::string& stdin_;
+  size_t maxOutput_;
   size_t written_ = 0;
   bool eofSent_ = false;
 };
@@ -162,7 +171,7 @@ class Exchange {
 
 ExecOutcome execCommand(SshSession& session, const std::string& commandLine,
                         const std::string& stdinData, SteadyClock::time_point openDeadline,
-                        SteadyClock::time_point deadline) {
+                        SteadyClock::time_point deadline, size_t maxOutputBytes) {
   ssh_session s = session.handle();
   ChannelGuard channel(ssh_channel_new(s));
   if (channel.get() == nullptr) return {Kind::kOpenFailed, {}, sshError(s)};
@@ -186,7 +195,7 @@ ExecOutcome execCommand(SshSession& session, const std::string& commandLine,
                  [&] { return ssh_channel_request_exec(channel.get(), commandLine.c_str()); });
   if (rc == SSH_AGAIN) return {Kind::kTimedOut, {}, "no answer to the exec request"};
   if (rc != SSH_OK) return {Kind::kLost, {}, sshError(s)};
-  return Exchange(session, channel.get(), stdinData).run(exit, deadline);
+  return Exchange(session, channel.get(), stdinData, maxOutputBytes).run(exit, deadline);
 }
 
 bool sessionResponds(SshSession& session, SteadyClock::time_point deadline) {

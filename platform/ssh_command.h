@@ -18,6 +18,7 @@ struct ExecOutcome {
     kOpenFailed,  // no channel could be opened: the command never started
     kLost,        // the connection broke after the command was sent: it may have run
     kTimedOut,    // the deadline passed; the channel has been closed, the command signalled
+    kTooLarge,    // more output than maxOutputBytes; the channel has been closed
   };
   Kind kind = Kind::kDone;
   CommandResult result;
@@ -26,9 +27,11 @@ struct ExecOutcome {
 
 // `openDeadline` bounds opening the channel (a stale connection shows here); `deadline`
 // bounds the whole command.
+// `maxOutputBytes` caps stdout plus stderr.
 ExecOutcome execCommand(SshSession& session, const std::string& commandLine,
                         const std::string& stdinData, SteadyClock::time_point openDeadline,
-                        SteadyClock::time_point deadline);
+                        SteadyClock::time_point deadline,
+                        size_t maxOutputBytes = 64 * 1024 * 1024);
 
 // Whether the session still answers: opens and closes a channel within the deadline. Used
 // after a timeout to tell a slow command from a wedged connection.

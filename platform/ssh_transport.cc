@@ -102,7 +102,8 @@ Result<CommandResult> SshTransport::runLocked(const std::vector<std::string>& ar
     auto start = SteadyClock::now();
     auto deadline = start + options.timeout;
     auto openDeadline = std::min(deadline, start + target_.connectTimeout);
-    ExecOutcome outcome = execCommand(session_, *line, options.stdinData, openDeadline, deadline);
+    ExecOutcome outcome = execCommand(session_, *line, options.stdinData, openDeadline, deadline,
+                                      options.maxOutputBytes);
     switch (outcome.kind) {
       case Kind::kDone:
         if (target_.user != "root" &&
@@ -125,6 +126,11 @@ Result<CommandResult> SshTransport::runLocked(const std::vector<std::string>& ar
                        "; it may or may not have run)"));
       case Kind::kTimedOut:
         return tl::unexpected(afterTimeout(argv, options));
+      case Kind::kTooLarge:
+        return makeError(ErrorCode::kFailedPrecondition,
+                         where + ": " + programOf(argv) + " answered with more than " +
+                             std::to_string(options.maxOutputBytes) +
+                             " bytes of output; cut off (the host's answer is not trusted)");
     }
   }
   return makeError(ErrorCode::kInternal, "unreachable");

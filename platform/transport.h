@@ -28,6 +28,9 @@ struct CommandResult {
 struct ExecOptions {
   std::string stdinData;                                // written to the command's stdin, then EOF
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+  // A host's answer is not trusted to be small: past this many bytes of stdout plus stderr
+  // the command is cut off (its channel closed) and run() fails with FailedPrecondition.
+  size_t maxOutputBytes = 64 * 1024 * 1024;
 };
 
 struct FileSpec {

@@ -9,7 +9,7 @@
 namespace piherd {
 namespace {
 
-const char* kindName(QueryKind kind) {
+const char* kindNameOf(QueryKind kind) {
   switch (kind) {
     case QueryKind::kFile: return "file";
     case QueryKind::kSysctl: return "sysctl";
@@ -111,37 +111,13 @@ done
 emit end - - -
 )SH";
 
-std::vector<std::string> splitTabs(const std::string& line) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (int i = 0; i < 3; ++i) {
-    size_t tab = line.find('\t', start);
-    if (tab == std::string::npos) break;
-    parts.push_back(line.substr(start, tab - start));
-    start = tab + 1;
-  }
-  parts.push_back(line.substr(start));
-  return parts;
-}
-
-std::vector<std::string> words(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
-
-Result<std::string> decode(const std::string& where, const std::string& value) {
-  auto bytes = base64Decode(value);
-  if (!bytes) return makeError(ErrorCode::kInvalidArgument, where + ": bad base64");
-  return *bytes;
-}
-
 }  // namespace
+
+std::string_view queryKindName(QueryKind kind) { return kindNameOf(kind); }
 
 std::string QuerySet::toStdin() const {
   std::string out;
-  for (const Query& q : queries_) out += std::string(kindName(q.kind)) + " " + q.arg + "\n";
+  for (const Query& q : queries_) out += std::string(kindNameOf(q.kind)) + " " + q.arg + "\n";
   return out;
 }
 
@@ -194,119 +170,21 @@ bool HostFacts::canLoadModules() const {
   return (capEff_ & kCapSysModule) != 0;
 }
 
-Result<HostFacts> HostFacts::parse(const std::string& output) {
-  HostFacts f;
-  bool ended = false;
-  std::istringstream in(output);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    auto p = splitTabs(line);
-    if (p.size() != 4) {
-      return makeError(ErrorCode::kInvalidArgument, "observation: malformed line \"" + line + "\"");
-    }
-    const std::string &kind = p[0], &arg = p[1], &field = p[2], &value = p[3];
-    if (kind == "end") {
-      ended = true;
-    } else if (kind == "file") {
-      FileFact& ff = f.files_[arg];
-      if (field == "stat") {
-        auto w = words(value);
-        ff.exists = true;
-        if (w.size() == 3) ff.mode = w[0], ff.owner = w[1], ff.group = w[2];
-      } else if (field == "content") {
-        auto bytes = decode("file " + arg, value);
-        if (!bytes) return tl::unexpected(bytes.error());
-        ff.exists = true;
-        ff.content = *bytes;
-      }
-    } else if (kind == "digest") {
-      FileDigestFact& d = f.digests_[arg];
-      if (field == "stat") {
-        auto w = words(value);
-        d.exists = true;
-        if (w.size() == 3) d.mode = w[0], d.owner = w[1], d.group = w[2];
-      } else if (field == "sha256") {
-        d.sha256 = value;
-      }
-    } else if (kind == "kubeconfig-cert") {
-      if (value.empty()) continue;
-      auto bytes = decode("kubeconfig " + arg, value);
-      if (!bytes) return tl::unexpected(bytes.error());
-      f.kubeconfigCerts_[arg] = *bytes;
-    } else if (kind == "sysctl") {
-      SysctlFact& s = f.sysctls_[arg];
-      if (field == "value") s.exists = true, s.value = value;
-      if (field == "writable") s.writable = value == "1";
-    } else if (kind == "module") {
-      if (value == "unknown") {
-        f.modules_.erase(arg);
-        f.unknownModules_.insert(arg);
-      } else {
-        f.modules_[arg] = value == "1";
-      }
-    } else if (kind == "package") {
-      auto w = words(value);  // "installed 1.34.2-1.1" or "config-files 1.2" or ""
-      PackageFact& pf = f.packages_[arg];
-      pf.installed = w.size() == 2 && w[0] == "installed";
-      if (pf.installed) pf.version = w[1];
-    } else if (kind == "unit") {
-      (field == "active" ? f.units_[arg].active : f.units_[arg].enabled) = value;
-    } else if (kind == "holds") {
-      f.holds_.clear();
-      for (auto& w : words(value)) f.holds_.insert(w);
-    } else if (kind == "swaps") {
-      f.swaps_ = words(value);
-    } else if (kind == "capeff") {
-      f.capEff_ = std::strtoull(value.c_str(), nullptr, 16);
-    } else if (kind == "addrs") {
-      if (!f.addresses_) f.addresses_.emplace();
-    } else if (kind == "addr") {
-      if (!f.addresses_) f.addresses_.emplace();
-      f.addresses_->push_back({.interface = arg, .cidr = value});
-    } else if (kind == "dpkg") {
-      if (field == "updates") f.dpkg_.pendingUpdates = std::atoi(value.c_str());
-      if (field == "audit") {
-        auto text = decode("dpkg --audit", value);
-        if (!text) return tl::unexpected(text.error());
-        f.dpkg_.auditPackages = parseDpkgAudit(*text);
-      }
-    } else if (kind == "swap-sources") {
-      if (field == "units") {
-        auto text = decode("swap units", value);
-        if (!text) return tl::unexpected(text.error());
-        std::istringstream units(*text);
-        for (std::string l; std::getline(units, l);) {
-          auto w = words(l);
-          if (w.size() >= 2 && w[0].ends_with(".swap")) f.swapUnits_.push_back({w[0], w[1]});
-        }
-      } else if (field == "zram-config") {
-        auto text = decode("zram-generator config " + arg, value);
-        if (!text) return tl::unexpected(text.error());
-        f.zramConfigs_.push_back({arg, true, *text});
-      } else if (field == "zram-file") {
-        f.zramConfigs_.push_back({arg, false, ""});
-      }
-    } else if (kind == "containerd-default") {
-      auto bytes = decode("containerd config default", value);
-      if (!bytes) return tl::unexpected(bytes.error());
-      f.containerdDefault_ = *bytes;
-    }
-  }
-  if (!ended) {
-    return makeError(ErrorCode::kUnavailable, "observation: output cut short (no end marker)");
-  }
-  return f;
-}
-
 Result<HostFacts> observeHost(Transport& transport, const QuerySet& queries) {
   auto r = transport.run({"sh", "-c", observationScript(), "piherd-observe"},
-                         ExecOptions{.stdinData = queries.toStdin()});
+                         ExecOptions{.stdinData = queries.toStdin(),
+                                     .maxOutputBytes = kMaxObservationBytes});
   if (!r) return tl::unexpected(r.error());
   if (!r->ok()) {
     return makeError(ErrorCode::kInternal, transport.hostName() + ": observation failed (exit " +
-                                               std::to_string(r->exitStatus) + "): " + r->err);
+                                               std::to_string(r->exitStatus) +
+                                               "): " + printableExcerpt(r->err));
   }
-  return HostFacts::parse(r->out);
+  auto facts = HostFacts::parse(r->out, &queries);
+  if (!facts) {
+    return makeError(facts.error().code, transport.hostName() + ": " + facts.error().message);
+  }
+  return facts;
 }
 
 }  // namespace piherd

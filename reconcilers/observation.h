@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,9 @@ enum class QueryKind { kFile, kSysctl, kModule, kPackage, kUnit, kHolds, kSwaps,
                        kFileDigest,       // stat and SHA-256 only: key files never come back
                        kKubeconfigCert,   // a kubeconfig's client-certificate-data only
                        kAddresses, kDpkgState, kSwapSources };
+
+// The word the observation script knows a kind by ("file", "sysctl", ...).
+std::string_view queryKindName(QueryKind kind);
 
 struct Query {
   QueryKind kind;
@@ -124,8 +128,14 @@ class HostFacts {
   const std::vector<SwapUnitFact>& swapUnits() const { return swapUnits_; }
   const std::vector<ZramConfigFact>& zramConfigs() const { return zramConfigs_; }
 
-  // Parses the observation script's output; InvalidArgument when it is malformed or cut short.
-  static Result<HostFacts> parse(const std::string& output);
+  // Parses the observation script's output. The host is not trusted: the output is checked
+  // line by line and the parse fails closed (InvalidArgument) on anything unexpected: a line
+  // that is not four tab-separated fields, an unknown kind or field, a value with bytes its
+  // kind never holds (control or non-ASCII bytes, shell metacharacters where a name or
+  // version is expected), a repeated answer, output past the cap, lines after the end
+  // marker. With `asked`, an answer to a query never asked is an error too, and so is a
+  // query left unanswered. Output cut short (no end marker) is Unavailable.
+  static Result<HostFacts> parse(const std::string& output, const QuerySet* asked = nullptr);
 
  private:
   std::map<std::string, FileFact> files_;
@@ -145,6 +155,14 @@ class HostFacts {
   std::vector<SwapUnitFact> swapUnits_;
   std::vector<ZramConfigFact> zramConfigs_;
 };
+
+// The most output an observation may produce (file contents travel base64-encoded in it):
+// the transport stops reading past it, and parse() refuses it.
+inline constexpr size_t kMaxObservationBytes = 16 * 1024 * 1024;
+
+// At most `max` bytes of `text` with every byte outside printable ASCII shown as \xNN, for
+// error messages that quote what a host said.
+std::string printableExcerpt(std::string_view text, size_t max = 200);
 
 // The fixed observation script (POSIX sh). Exposed for tests that run it locally.
 const std::string& observationScript();

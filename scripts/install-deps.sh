@@ -8,6 +8,7 @@ BUILD_PKGS=(
   build-essential cmake pkg-config
   libcpp-httplib-dev nlohmann-json3-dev libyaml-cpp-dev libssh-dev libssl-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev libexpected-dev zlib1g-dev
+  ccache  # scripts/test.sh compiles through it when present: repeated builds take seconds
 )
 # The test fleet: nspawn hosts, their base image, the local apt repository.
 FLEET_PKGS=(
@@ -21,10 +22,12 @@ FLEET_PKGS=(
 # arm64 cross build (scripts/build-arm64.sh, with --arm64).
 CHECK_PKGS=(prometheus dpkg-dev file)
 ARM64_PKGS=(crossbuild-essential-arm64 qemu-user-static debootstrap file)
+# The fuzz leg (scripts/fuzz.sh): Debian's clang and its libFuzzer/sanitizer runtimes.
+FUZZ_PKGS=(clang libclang-rt-14-dev)
 
 want=("${BUILD_PKGS[@]}" "${CHECK_PKGS[@]}")
 if [[ " $* " != *" --build-only "* ]]; then
-  want+=("${FLEET_PKGS[@]}")
+  want+=("${FLEET_PKGS[@]}" "${FUZZ_PKGS[@]}")
 fi
 if [[ " $* " == *" --arm64 "* ]]; then
   want+=("${ARM64_PKGS[@]}")

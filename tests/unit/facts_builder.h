@@ -2,7 +2,11 @@
 // parser, so facet tests start from exactly what a host would report.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <array>
 #include <string>
+#include <vector>
 
 #include "platform/base64.h"
 #include "reconcilers/observation.h"
@@ -39,8 +43,11 @@ class FactsBuilder {
                        const std::string& mode = "600") {
     return line("digest", path, "stat", mode + " root root").line("digest", path, "sha256", sha256);
   }
+  // One more address: an interface can hold several (its own and the VIP), so this adds.
   FactsBuilder& address(const std::string& interface, const std::string& cidr) {
-    return line("addrs", "-", "observed", "1").line("addr", interface, "inet", cidr);
+    line("addrs", "-", "observed", "1");
+    lines_.push_back({"addr", interface, "inet", cidr});
+    return *this;
   }
   // dpkg's state: files left in /var/lib/dpkg/updates and `dpkg --audit`'s output.
   FactsBuilder& dpkg(int pendingUpdates, const std::string& auditOutput = "") {
@@ -58,19 +65,28 @@ class FactsBuilder {
     return line("swap-sources", path, "zram-file", "1");
   }
   HostFacts build() const {
-    auto f = HostFacts::parse(text_ + "end\t-\t-\t-\n");
+    std::string text;
+    for (const auto& l : lines_) text += l[0] + "\t" + l[1] + "\t" + l[2] + "\t" + l[3] + "\n";
+    auto f = HostFacts::parse(text + "end\t-\t-\t-\n");
+    if (!f) ADD_FAILURE() << "FactsBuilder: " << f.error().message;
     return f ? *f : HostFacts{};
   }
 
-  // One raw answer line, for facts the helpers above do not cover.
+ private:
+  // A host answers each field once (the parser refuses repeats): a later call for the same
+  // kind, argument and field replaces the earlier answer, as a different host state would.
   FactsBuilder& line(const std::string& a, const std::string& b, const std::string& c,
                      const std::string& d) {
-    text_ += a + "\t" + b + "\t" + c + "\t" + d + "\n";
+    for (auto& l : lines_) {
+      if (l[0] == a && l[1] == b && l[2] == c) {
+        l[3] = d;
+        return *this;
+      }
+    }
+    lines_.push_back({a, b, c, d});
     return *this;
   }
-
- private:
-  std::string text_;
+  std::vector<std::array<std::string, 4>> lines_;
 };
 
 }  // namespace piherd::testing
