@@ -21,11 +21,17 @@ std::optional<ActionClass> hostActions(const Action& action) {
   return std::nullopt;
 }
 
+// Actions a facet marks disruptive itself (the vip facet's keepalived config, reload, start).
+std::optional<ActionClass> markedDisruptive(const Action& action) {
+  if (isDisruptive(action)) return ActionClass::kDisruptive;
+  return std::nullopt;
+}
+
 }  // namespace
 
 const std::vector<ActionClassifier>& actionClassifiers() {
   // One line per facet that brings actions of its own.
-  static const std::vector<ActionClassifier> classifiers = {hostActions};
+  static const std::vector<ActionClassifier> classifiers = {markedDisruptive, hostActions};
   return classifiers;
 }
 
@@ -53,7 +59,7 @@ std::string JoinLock::holder() const {
   return holder_;
 }
 
-bool DisruptionBudget::tryAcquire(const std::string& machine, std::string& why) {
+bool ControlPlaneBudget::tryAcquire(const std::string& machine, std::string& why) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (disrupted_.contains(machine)) return true;
   std::set<std::string> others = disrupted_;
@@ -70,17 +76,17 @@ bool DisruptionBudget::tryAcquire(const std::string& machine, std::string& why) 
   return true;
 }
 
-void DisruptionBudget::release(const std::string& machine) {
+void ControlPlaneBudget::release(const std::string& machine) {
   std::lock_guard<std::mutex> lock(mutex_);
   disrupted_.erase(machine);
 }
 
-void DisruptionBudget::setUnhealthy(std::set<std::string> machines) {
+void ControlPlaneBudget::setUnhealthy(std::set<std::string> machines) {
   std::lock_guard<std::mutex> lock(mutex_);
   unhealthy_ = std::move(machines);
 }
 
-std::set<std::string> DisruptionBudget::disrupted() const {
+std::set<std::string> ControlPlaneBudget::disrupted() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return disrupted_;
 }

@@ -44,9 +44,9 @@ class JoinLock {
   std::string holder_;
 };
 
-class DisruptionBudget {
+class ControlPlaneBudget {
  public:
-  explicit DisruptionBudget(int allowed = 1) : allowed_(allowed) {}
+  explicit ControlPlaneBudget(int allowed = 1) : allowed_(allowed) {}
   // True when `machine` may be disrupted now (it may already be); it then counts as disrupted.
   bool tryAcquire(const std::string& machine, std::string& why);
   void release(const std::string& machine);
@@ -71,12 +71,12 @@ class Coordination : public ActionGate {
   bool stopping() const { return stopping_; }
 
   JoinLock& joinLock() { return join_; }
-  DisruptionBudget& budget() { return budget_; }
+  ControlPlaneBudget& budget() { return budget_; }
 
  private:
   std::atomic<bool> stopping_{false};
   JoinLock join_;
-  DisruptionBudget budget_;
+  ControlPlaneBudget budget_;
 };
 
 }  // namespace piherd

@@ -100,9 +100,14 @@ SYSROOT=$(ensure_sysroot)
 [[ ${1:-} == --sysroot-only ]] && { echo "$SYSROOT"; exit 0; }
 
 start=$SECONDS
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+fi
 cmake -S . -B "$BUILD_DIR" --toolchain cmake/aarch64-linux-gnu.cmake \
   -DPIHERD_ARM64_SYSROOT="$SYSROOT" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" \
-  ${PIHERD_CMAKE_ARGS:-} >/dev/null
+  "${launcher[@]}" ${PIHERD_CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target piherd piherd_unit_tests
 log "cross build took $((SECONDS - start)) s"
 

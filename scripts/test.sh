@@ -15,7 +15,15 @@ scripts/install-deps.sh $([[ "$*" == *"-L unit"* ]] && echo --build-only)
 # PIHERD_CMAKE_ARGS adds configure options, e.g. -DPIHERD_SANITIZE=ON (ASan + UBSan).
 # Release, the build type users pick, with warnings as errors (PIHERD_WERROR=OFF turns that
 # off); BUILD_TYPE picks another (docs/building.md).
+# ccache, when present, makes a rebuild of unchanged sources take seconds; paths are hashed
+# relative to the checkout, so another clone of the same commit hits the same cache.
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+fi
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" \
-  -DPIHERD_WERROR="${PIHERD_WERROR:-ON}" ${PIHERD_CMAKE_ARGS:-} >/dev/null
+  -DPIHERD_WERROR="${PIHERD_WERROR:-ON}" "${launcher[@]}" ${PIHERD_CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD_DIR" -j"${JOBS:-2}"
-ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 1500 "$@"
+# Unit tests run two at a time; fleet tests are RUN_SERIAL, so they still run one by one.
+ctest --test-dir "$BUILD_DIR" -j"${JOBS:-2}" --output-on-failure --timeout 1500 "$@"

@@ -72,9 +72,9 @@ class FactsBuilder {
     return f ? *f : HostFacts{};
   }
 
- private:
-  // A host answers each field once (the parser refuses repeats): a later call for the same
-  // kind, argument and field replaces the earlier answer, as a different host state would.
+  // One raw answer line, for facts the helpers above do not cover. A host answers each field
+  // once (the parser refuses repeats): a later call for the same kind, argument and field
+  // replaces the earlier answer, as a different host state would.
   FactsBuilder& line(const std::string& a, const std::string& b, const std::string& c,
                      const std::string& d) {
     for (auto& l : lines_) {
@@ -86,6 +86,8 @@ class FactsBuilder {
     lines_.push_back({a, b, c, d});
     return *this;
   }
+
+ private:
   std::vector<std::array<std::string, 4>> lines_;
 };
 
