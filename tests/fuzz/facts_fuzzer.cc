@@ -22,7 +22,9 @@ piherd::QuerySet queriesFrom(const std::string& spec) {
     std::string arg = space == std::string::npos ? "-" : item.substr(space + 1);
     for (QueryKind k : {QueryKind::kFile, QueryKind::kSysctl, QueryKind::kModule,
                         QueryKind::kPackage, QueryKind::kUnit, QueryKind::kHolds, QueryKind::kSwaps,
-                        QueryKind::kCapEff, QueryKind::kContainerdDefault}) {
+                        QueryKind::kCapEff, QueryKind::kContainerdDefault, QueryKind::kFileDigest,
+                        QueryKind::kKubeconfigCert, QueryKind::kAddresses, QueryKind::kDpkgState,
+                        QueryKind::kSwapSources}) {
       if (piherd::queryKindName(k) == kind) q.add(k, arg);
     }
     if (end == std::string::npos) break;
