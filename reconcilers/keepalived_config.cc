@@ -60,10 +60,11 @@ void renderInstance(std::ostringstream& out, const VipInstance& v) {
     // instance gets the same value, as keepalived requires.
     out << "    down_timer_adverts 4\n";
   }
-  out << "    unicast_src_ip " << v.sourceAddress << "\n";
   if (!v.peers.empty()) {
     // Unicast: home routers and switches often drop multicast. Adverts from anyone else
-    // are ignored.
+    // are ignored. A lone control plane has no peer, and keepalived refuses unicast
+    // keywords without one (keepalived -t: "A unicast keyword has been specified").
+    out << "    unicast_src_ip " << v.sourceAddress << "\n";
     out << "    check_unicast_src\n    unicast_peer {\n";
     for (const auto& p : v.peers) out << "        " << p << "\n";
     out << "    }\n";

@@ -172,9 +172,17 @@ TEST(KeepalivedConfigTest, RealKeepalivedAcceptsTheConfig) {
   fast.advertIntervalSeconds = 0.2;
   fast.address = "192.168.3.20";
   fast.authPassword.clear();
+  // A cluster with one control plane: no peer, so no unicast keyword at all.
+  VipInstance alone = instance();
+  alone.name = "alone";
+  alone.interface = iface;
+  alone.virtualRouterId = 53;
+  alone.address = "192.168.3.30";
+  alone.peers.clear();
+  EXPECT_EQ(keepalivedConfig({alone}).find("unicast"), std::string::npos);
   auto dir = std::filesystem::temp_directory_path() / ("piherd-ka-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "k.conf") << keepalivedConfig({pass, fast});
+  std::ofstream(dir / "k.conf") << keepalivedConfig({pass, fast, alone});
   std::string cmd = "keepalived -t -f " + (dir / "k.conf").string() + " >" +
                     (dir / "out").string() + " 2>&1";
   int rc = std::system(cmd.c_str());
