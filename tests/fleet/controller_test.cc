@@ -271,8 +271,9 @@ TEST_F(ControllerFleetTest, RunConvergesAFreshHostServesStatusAndMetricsAndStops
   for (const auto& c : s["conditions"]) {
     if (c["status"] == "True") trueConditions.insert(c["type"].get<std::string>());
   }
-  EXPECT_EQ(trueConditions, (std::set<std::string>{"Reachable", "KernelConfigured", "RuntimeReady",
-                                                   "PackagesInstalled"}));
+  // A control plane: the certificates and vip facets report too (DESIGN's Machine status).
+  EXPECT_EQ(trueConditions, (std::set<std::string>{"Reachable", "CertificatesReady", "KernelConfigured",
+                                                   "RuntimeReady", "PackagesInstalled", "VIPConfigured"}));
   auto cluster = statusJson()["clusters"][0]["status"];
   EXPECT_EQ(cluster["controlPlaneReady"], "1/1") << cluster.dump();
 
