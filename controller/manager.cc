@@ -163,10 +163,15 @@ void Manager::startPass() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& [name, _] : machines_) keys.push_back(objectKey(kKindMachine, name));
-    if (!passRunning_) {  // a pass still running when the next is due simply goes on
+    if (!passRunning_) {
       passRunning_ = true;
       passStart_ = clock_.now();
       passPending_ = {keys.begin(), keys.end()};
+    } else {
+      // A pass still running when the next is due simply goes on: its machines are queued
+      // or being reconciled already, and queueing them again would reconcile each twice
+      // back to back (a key re-added while processing runs once more after).
+      std::erase_if(keys, [&](const std::string& k) { return passPending_.contains(k); });
     }
   }
   for (const auto& k : keys) queue_.add(k);
