@@ -83,12 +83,29 @@ class VipFleetTest : public ::testing::Test {
                 "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
                 "server.key -out server.csr -subj /CN=kube-apiserver 2>&1 && openssl x509 -req "
                 "-in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext "
-                "-out server.crt 2>&1 && mkdir -p .piherd/pki && cp ca.crt .piherd/pki/ca.crt");
+                "-out server.crt 2>&1");
+    ASSERT_EQ(ca.exitStatus, 0) << ca.out;
+    // The state directory's PKI, complete, with the test CA as the cluster CA: piherd loads
+    // it (it never makes part of a PKI again), places it with the certificates facet, and the
+    // VIP probe trusts STATE_DIR/pki/ca.crt, so the test's endpoint verifies through it.
+    ca = sh("cd " + d + " && mkdir -p .piherd/pki/etcd && cp ca.crt ca.key .piherd/pki/ && "
+            "for n in front-proxy-ca etcd/ca; do openssl req -x509 -newkey ec -pkeyopt "
+            "ec_paramgen_curve:P-256 -nodes -keyout .piherd/pki/$n.key -out .piherd/pki/$n.crt "
+            "-days 3650 -subj /CN=$n 2>&1 || exit 1; done && "
+            "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out .piherd/pki/sa.key "
+            "2>&1 && openssl pkey -in .piherd/pki/sa.key -pubout -out .piherd/pki/sa.pub 2>&1 && "
+            "chmod 700 .piherd .piherd/pki .piherd/pki/etcd && chmod 600 .piherd/pki/*.key "
+            ".piherd/pki/etcd/*.key");
     ASSERT_EQ(ca.exitStatus, 0) << ca.out;
     std::ofstream(d + "/vrrp.pass") << kPassword << "\n";
     writeManifests(false);
   }
   static void TearDownTestSuite() {
+    // Later suites use these hosts' port 6443 (the control-plane stand-ins).
+    for (size_t i = 0; inv_ != nullptr && i < 3 && i < inv_->hosts.size(); ++i) {
+      sh(fleetScript() + " exec " + inv_->hosts[i].name + " systemctl stop '" + kEndpointUnit +
+         "-*'");
+    }
     delete tmp_;
     delete inv_;
   }
