@@ -91,7 +91,7 @@ class VipFleetTest : public ::testing::Test {
     ca = sh("cd " + d + " && mkdir -p .piherd/pki/etcd && cp ca.crt ca.key .piherd/pki/ && "
             "for n in front-proxy-ca etcd/ca; do openssl req -x509 -newkey ec -pkeyopt "
             "ec_paramgen_curve:P-256 -nodes -keyout .piherd/pki/$n.key -out .piherd/pki/$n.crt "
-            "-days 3650 -subj /CN=$n 2>&1 || exit 1; done && "
+            "-days 3650 -subj /CN=$(echo $n | tr / -) 2>&1 || exit 1; done && "
             "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out .piherd/pki/sa.key "
             "2>&1 && openssl pkey -in .piherd/pki/sa.key -pubout -out .piherd/pki/sa.pub 2>&1 && "
             "chmod 700 .piherd .piherd/pki .piherd/pki/etcd && chmod 600 .piherd/pki/*.key "
