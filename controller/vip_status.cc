@@ -1,5 +1,7 @@
 #include "controller/vip_status.h"
 
+#include "controller/clock.h"
+
 #include <algorithm>
 #include <ctime>
 
@@ -114,13 +116,6 @@ VipMetrics vipMetrics(const VirtualIP& vip) {
           .holderMachines = vip.status.holders};
 }
 
-std::string rfc3339Now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string rfc3339Now() { return rfc3339(std::chrono::system_clock::now()); }
 
 }  // namespace piherd
