@@ -48,7 +48,7 @@ cleanup_hosts() {
       DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y -qq >/dev/null 2>&1
       rm -rf /etc/kubernetes /var/lib/kubelet /var/lib/etcd /var/log/pods /run/kubelet-standin \
         /var/log/kubeadm-standin.log /etc/apt/sources.list.d/kubernetes.list \
-        /etc/apt/keyrings/kubernetes-apt-keyring.gpg /root/init.yaml /root/nested.yaml /root/ca.crt.keep
+        /etc/apt/keyrings/kubernetes-apt-keyring.gpg /root/init.yaml /root/nested.yaml /root/join-learner.yaml /root/ca.crt.keep
       sed -i "/ cp\.fleet\.test$/d" /etc/hosts' &
   done
   wait
@@ -194,8 +194,20 @@ join=${join//cp.fleet.test/${addrs[0]}}  # the joining hosts reach host 1 by add
 
 # etcd admits one learner at a time: with a learner pending, a control-plane join fails.
 etcdctl0='ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key'
+# kubeadm retries member add until timeouts.etcdAPICall (2m0s by default): this join
+# config (the same token and CA hash) makes that 10 s.
+read -r _ _ join_ep _ join_token _ join_hash <<<"$join"
+on 1 'cat >/root/join-learner.yaml' <<EOF
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: JoinConfiguration
+discovery:
+  bootstrapToken: {apiServerEndpoint: "$join_ep", token: "$join_token", caCertHashes: ["$join_hash"]}
+controlPlane:
+  localAPIEndpoint: {advertiseAddress: ${addrs[1]}}
+timeouts: {etcdAPICall: 10s}
+EOF
 learner=$(on 0 "$etcdctl0 member add pending --learner --peer-urls=https://192.0.2.1:2380" | sed -n 's/^Member \([0-9a-f]*\) added.*/\1/p')
-out=$(on 1 "$join --control-plane --apiserver-advertise-address=${addrs[1]} 2>&1"); rc=$?
+out=$(on 1 'kubeadm join --config /root/join-learner.yaml 2>&1'); rc=$?
 check_out "a control-plane join while another etcd learner is pending is refused" $rc \
   'too many learner members in cluster'
 on 0 "$etcdctl0 member remove $learner" >/dev/null

@@ -39,9 +39,9 @@ deb=$(ls "$tmp"/piherd_*_amd64.deb)
 echo "ok - cpack made $(basename "$deb") in $((SECONDS - start)) s"
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-check "Depends (dpkg-shlibdeps) names libssh, yaml-cpp, prometheus-cpp, OpenSSL" \
+check "Depends (dpkg-shlibdeps) names libssh, yaml-cpp, prometheus-cpp, cpp-httplib, OpenSSL" \
   grep -qE 'libssh-4.*' <<<"$depends"
-for lib in libyaml-cpp libprometheus-cpp-pull libssl3 libstdc\\+\\+6 libc6; do
+for lib in libyaml-cpp libprometheus-cpp-core libcpp-httplib libssl3 libstdc\\+\\+6 libc6; do
   check "Depends has $lib" grep -qE "(^|, )$lib" <<<"$depends"
 done
 

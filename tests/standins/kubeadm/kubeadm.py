@@ -38,8 +38,10 @@
 #     --discovery-token-ca-cert-hash (sha256 of its public key).
 #   - Control-plane join: `etcdctl member add --learner` against the existing members (found
 #     through the etcd mirror pods' advertise-client-urls annotation), then the local member
-#     is started and promoted. etcd allows one learner at a time, so a second concurrent
-#     join is refused ("etcdserver: too many learner members in cluster").
+#     is started and promoted. As real kubeadm, member add is retried on any error until
+#     JoinConfiguration timeouts.etcdAPICall (default 2m0s) runs out. etcd allows one
+#     learner at a time, so a join while another learner is pending fails then with
+#     "etcdserver: too many learner members in cluster".
 #   - reset -f: stops the static pods and kubelet, removes this etcd member, deletes the
 #     files kubeadm wrote, /etc/kubernetes/pki, /var/lib/etcd and /var/lib/kubelet state.
 #   - Every invocation is logged with start and end time, pid and exit status in
@@ -834,8 +836,17 @@ def cmd_join(args):
         admin = admin_client("https://" + endpoint)
         eps = etcd_endpoints(admin)
         say("[etcd] Announced new etcd member joining to the existing etcd cluster")
-        r = etcdctl(eps, d, "member", "add", node, "--peer-urls=https://%s:2380" % ip,
-                    "--learner")
+        # Real kubeadm retries MemberAddAsLearner on any error ("etcdserver: unhealthy
+        # cluster" right after another member joined, "too many learner members" while one
+        # is pending) until timeouts.etcdAPICall (default 2m0s), then fails with the last one.
+        add_deadline = time.time() + _ttl_seconds(
+            (jc.get("timeouts") or {}).get("etcdAPICall", "2m0s"))
+        while True:
+            r = etcdctl(eps, d, "member", "add", node, "--peer-urls=https://%s:2380" % ip,
+                        "--learner")
+            if r.returncode == 0 or time.time() >= add_deadline:
+                break
+            time.sleep(1)
         out = r.stdout.decode() + r.stderr.decode()
         if r.returncode != 0:
             raise Fail("error execution phase control-plane-join/etcd: error creating local "
