@@ -32,6 +32,8 @@ struct ObserverContext {
   const ManifestSet& desired;
   const std::map<std::string, HostOutcome>& outcomes;  // last outcome by machine
   std::function<std::shared_ptr<Transport>(const std::string& machine)> transport;
+  std::string clusterCaPem;  // the cluster CA certificate (public), empty when none is stored
+  const std::map<std::string, HostDesired>& hostDesired;  // each machine's desired state
 };
 
 // What observers found this pass. The engine fills in defaults first (from the machines'

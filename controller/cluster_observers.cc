@@ -1,11 +1,16 @@
-// The registry of cluster observers (cluster_observer.h): the VIP, certificate and
-// control-plane health observers add their factory here as they land.
+// The registry of cluster observers (cluster_observer.h): one line per observer. The
+// control-plane health observers (apiserver, etcd) add their factory here as they land.
+#include "controller/certificate_observer.h"
 #include "controller/cluster_observer.h"
+#include "controller/vip_observer.h"
 
 namespace piherd {
 
 const std::vector<ClusterObserverFactory>& clusterObserverFactories() {
-  static const std::vector<ClusterObserverFactory> factories = {};
+  static const std::vector<ClusterObserverFactory> factories = {
+      [](prometheus::Registry& r) { return makeVipObserver(r, std::make_shared<TlsVipProber>()); },
+      [](prometheus::Registry& r) { return makeCertificateObserver(r); },
+  };
   return factories;
 }
 

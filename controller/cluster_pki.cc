@@ -175,9 +175,14 @@ ApiserverDecision decideApiserverCertificate(const std::optional<KeyAndCertifica
   auto info = pki::parseCertificate(stored->certPem);
   auto matches = pki::keyMatchesCertificate(stored->keyPem, stored->certPem);
   if (!info || !matches || !*matches) return ApiserverDecision::kIssue;
-  // Signed by this CA? Checked inside the certificate's own validity, so that an expired
-  // certificate counts as due for renewal, not as foreign.
-  if (!pki::verifyCertificate(stored->certPem, caCertPem, info->notBefore + std::chrono::seconds(1))) {
+  // Signed by this CA? Checked at a time inside the certificate's own validity, so that an
+  // expired certificate counts as due for renewal, not as foreign; and inside the CA's, whose
+  // notBefore can be later than a backdated leaf's (a CA made elsewhere without backdating).
+  pki::TimePoint at = info->notBefore;
+  if (auto caInfo = pki::parseCertificate(caCertPem); caInfo && caInfo->notBefore > at) {
+    at = caInfo->notBefore;
+  }
+  if (!pki::verifyCertificate(stored->certPem, caCertPem, at + std::chrono::seconds(1))) {
     return ApiserverDecision::kReissueCa;
   }
   auto sorted = [](std::vector<std::string> v) {

@@ -8,6 +8,7 @@
 #include "api/manifest_set.h"
 #include "controller/cli.h"
 #include "controller/desired_state.h"
+#include "controller/file_store.h"
 #include "controller/host_runner.h"
 #include "controller/pki_setup.h"
 #include "controller/vip_report.h"
@@ -45,7 +46,7 @@ std::optional<Prepared> prepare(const CliOptions& o, ReconcileMode mode) {
                        .address = t.ssh.address,
                        .transport = p.pool->get(t.ssh)});
   }
-  if (auto s = attachClusterPki(p.hosts, loaded.set, resolveStateDir(o), mode); !s) {
+  if (auto s = attachClusterPki(p.hosts, loaded.set, stateDirFor(o), mode); !s) {
     std::cerr << "piherd " << o.command << ": certificates: " << s.error().message << "\n";
     return std::nullopt;
   }

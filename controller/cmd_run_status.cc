@@ -23,14 +23,6 @@
 #include "platform/log.h"
 
 namespace piherd {
-namespace {
-
-std::string stateDirFor(const CliOptions& o) {
-  return o.stateDir.empty() ? defaultStateDir(o.manifests) : o.stateDir;
-}
-
-}  // namespace
-
 int cmdRun(const CliOptions& o) {
   if (!o.kubeconfig.empty()) {
     std::cerr << "piherd run: the Kubernetes store (--kubeconfig) is not available in this "
@@ -58,7 +50,10 @@ int cmdRun(const CliOptions& o) {
   SystemClock clock;
   std::vector<std::shared_ptr<ClusterObserver>> observers;
   for (const auto& factory : clusterObserverFactories()) observers.push_back(factory(metrics.registry()));
-  Manager manager({.cli = o, .resync = std::chrono::seconds(o.resyncSeconds), .workers = o.parallel},
+  Manager manager({.cli = o,
+                   .resync = std::chrono::seconds(o.resyncSeconds),
+                   .workers = o.parallel,
+                   .stateDir = stateDir},
                   store, metrics, clock, HostReconciler::defaultFacets(), std::move(observers));
   MetricsServer server(metrics, [&manager](std::string& why) { return manager.ready(why); });
   if (auto s = server.start(o.metricsAddr); !s) {

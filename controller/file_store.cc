@@ -50,6 +50,10 @@ std::string defaultStateDir(const std::vector<std::string>& paths) {
   return (parent.empty() ? fs::path(".piherd") : parent / ".piherd").string();
 }
 
+std::string stateDirFor(const CliOptions& o) {
+  return o.stateDir.empty() ? defaultStateDir(o.manifests) : o.stateDir;
+}
+
 Status writeFileAtomically(const std::string& path, const std::string& content) {
   fs::path target(path);
   std::error_code ec;

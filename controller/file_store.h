@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "controller/cli.h"
 #include "controller/store.h"
 
 namespace piherd {
@@ -27,6 +28,8 @@ namespace piherd {
 // The state directory for manifests at `paths` when --state-dir is not given: `.piherd` in
 // the (first) manifest directory, or beside the (first) manifest file.
 std::string defaultStateDir(const std::vector<std::string>& paths);
+// The one state directory of a command: --state-dir, else defaultStateDir(-f paths).
+std::string stateDirFor(const CliOptions& options);
 
 // Writes `content` to `path` atomically (temp file, fsync, rename), creating parents.
 Status writeFileAtomically(const std::string& path, const std::string& content);

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "controller/machine_status.h"
+#include "controller/pki_setup.h"
+#include "controller/vip_report.h"
 #include "platform/log.h"
 
 namespace piherd {
@@ -47,6 +49,18 @@ Status Manager::applySnapshot(const DesiredSnapshot& snapshot,
                               const std::vector<StoreEvent>* events) {
   auto targets = buildMachineTargets(snapshot.set, options_.cli);
   if (!targets) return tl::unexpected(targets.error());
+  if (!options_.stateDir.empty()) {
+    // The control planes' certificates, as apply attaches them: loaded (or made once) from
+    // the state directory, with the probe for an initialized cluster going over SSH.
+    std::vector<HostTarget> hosts;
+    for (const auto& t : *targets) {
+      hosts.push_back({.desired = t.desired, .address = t.ssh.address, .transport = pool_->get(t.ssh)});
+    }
+    if (auto s = attachClusterPki(hosts, snapshot.set, options_.stateDir, ReconcileMode::kApply); !s) {
+      return s;
+    }
+    for (size_t i = 0; i < hosts.size(); ++i) (*targets)[i].desired.certificates = hosts[i].desired.certificates;
+  }
   std::vector<std::string> toQueue, removed;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -289,11 +303,15 @@ void Manager::reconcileCluster(const std::string& key) {
   ManifestSet desired;
   std::map<std::string, HostOutcome> outcomes;
   std::map<std::string, Machine> machines;
+  std::map<std::string, HostDesired> hostDesired;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     desired = desired_.set;
     outcomes = outcomes_;
-    for (const auto& [n, e] : machines_) machines[n] = e.object;
+    for (const auto& [n, e] : machines_) {
+      machines[n] = e.object;
+      hostDesired[n] = e.target.desired;
+    }
   }
   const Cluster* cluster = desired.cluster();
   if (cluster == nullptr) return;
@@ -332,7 +350,11 @@ void Manager::reconcileCluster(const std::string& key) {
                             std::lock_guard<std::mutex> lock(mutex_);
                             auto it = machines_.find(machine);
                             return it == machines_.end() ? nullptr : it->second.transport;
-                          }};
+                          },
+                          .hostDesired = hostDesired};
+  if (!options_.stateDir.empty()) {
+    context.clusterCaPem = readClusterCa(options_.stateDir);  // the certificate only, never a key
+  }
   for (const auto& o : observers_) o->observe(context, report);
   coordination_->budget().setUnhealthy(report.unhealthyControlPlanes);
 

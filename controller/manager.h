@@ -40,6 +40,10 @@ struct ManagerOptions {
   Clock::Duration resync = std::chrono::seconds(30);
   int workers = 8;                 // machines reconciled at once
   TransportPool::Factory factory;  // default: SSH; tests inject fakes
+  // File mode: the cluster PKI lives in STATE/pki (platform/pki_store.h). Each desired state
+  // gets its certificates from there (made once, as `piherd apply` does), and the observers
+  // get the cluster CA. Empty: no PKI (the certificates facet has nothing to place).
+  std::string stateDir;
 };
 
 class Manager {

@@ -1,19 +1,8 @@
 #include "controller/pki_setup.h"
 
-#include <sys/stat.h>
-
 #include "controller/cluster_pki.h"
 
 namespace piherd {
-
-std::string resolveStateDir(const CliOptions& o) {
-  if (!o.stateDir.empty()) return o.stateDir;
-  std::string first = o.manifests.empty() ? "." : o.manifests.front();
-  struct stat st;
-  if (::stat(first.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return first + "/.piherd";
-  size_t slash = first.rfind('/');
-  return (slash == std::string::npos ? std::string(".") : first.substr(0, slash)) + "/.piherd";
-}
 
 Status attachClusterPki(std::vector<HostTarget>& hosts, const ManifestSet& set,
                         const std::string& stateDir, ReconcileMode mode) {

@@ -12,10 +12,6 @@
 
 namespace piherd {
 
-// --state-dir, or ".piherd" beside the manifests (inside the directory given with -f, or
-// beside the file given).
-std::string resolveStateDir(const CliOptions& options);
-
 // Fills hosts[i].desired.certificates for every control plane. In plan mode nothing is saved.
 Status attachClusterPki(std::vector<HostTarget>& hosts, const ManifestSet& set,
                         const std::string& stateDir, ReconcileMode mode);

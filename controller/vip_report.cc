@@ -1,15 +1,13 @@
 #include "controller/vip_report.h"
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "api/serialize.h"
+#include "controller/file_store.h"
 
 namespace piherd {
 namespace {
-
-namespace fs = std::filesystem;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -19,34 +17,16 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-bool writeAtomically(const std::string& path, const std::string& content) {
-  std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!(out << content)) return false;
-  }
-  fs::rename(tmp, path, ec);
-  return !ec;
-}
-
 }  // namespace
 
-std::string stateDirFor(const CliOptions& o) {
-  if (!o.stateDir.empty()) return o.stateDir;
-  fs::path first = o.manifests.empty() ? fs::path(".") : fs::path(o.manifests.front());
-  std::error_code ec;
-  fs::path base = fs::is_directory(first, ec) ? first : first.parent_path();
-  if (base.empty()) base = ".";
-  return (base / ".piherd").string();
-}
-
+// Where FileStore::updateStatus keeps a VirtualIP (file_store.h).
 std::string vipStatusPath(const std::string& stateDir, const std::string& vipName) {
-  return stateDir + "/virtualips/" + vipName + ".json";
+  return stateDir + "/status/virtualips/" + vipName + ".json";
 }
 
 std::string clusterCaPath(const std::string& stateDir) { return stateDir + "/pki/ca.crt"; }
+
+std::string readClusterCa(const std::string& stateDir) { return slurp(clusterCaPath(stateDir)); }
 
 VirtualIPStatus readVipStatus(const std::string& stateDir, const std::string& vipName) {
   std::string path = vipStatusPath(stateDir, vipName);
@@ -58,27 +38,41 @@ VirtualIPStatus readVipStatus(const std::string& stateDir, const std::string& vi
   return parsed.set.vips.front().status;
 }
 
+VirtualIPStatus observeVipStatus(
+    const ManifestSet& set, const VirtualIP& vip, const VirtualIPStatus& previous,
+    const std::function<const HostOutcome*(const std::string& machine)>& outcomeOf,
+    VipProber& prober, const std::string& caPem) {
+  std::vector<VipHostView> views;
+  for (const Machine* cp : set.controlPlanes()) {
+    VipHostView view{.machine = cp->metadata.name};
+    const HostOutcome* h = outcomeOf(cp->metadata.name);
+    if (h != nullptr && h->facts && h->facts->addresses()) {
+      view.observed = true;
+      view.holds = h->facts->hasAddress(vipHost(vip));
+    }
+    views.push_back(view);
+  }
+  VipProbeResult probe = prober.probe(vipHost(vip), vip.spec.port.value_or(6443), caPem);
+  return nextVipStatus(vip, previous, views, probe, rfc3339Now());
+}
+
 std::vector<VirtualIP> reportVips(const ManifestSet& set, const std::vector<HostOutcome>& outcomes,
                                   VipProber& prober, const std::string& stateDir,
                                   std::string* errors) {
   std::vector<VirtualIP> out;
-  const std::string ca = slurp(clusterCaPath(stateDir));
-  for (VirtualIP vip : set.vips) {
-    std::vector<VipHostView> views;
-    for (const Machine* cp : set.controlPlanes()) {
-      VipHostView view{.machine = cp->metadata.name};
-      for (const auto& h : outcomes) {
-        if (h.machine != cp->metadata.name || !h.facts || !h.facts->addresses()) continue;
-        view.observed = true;
-        view.holds = h.facts->hasAddress(vipHost(vip));
-      }
-      views.push_back(view);
+  const std::string ca = readClusterCa(stateDir);
+  auto outcomeOf = [&](const std::string& machine) -> const HostOutcome* {
+    for (const auto& h : outcomes) {
+      if (h.machine == machine) return &h;
     }
-    VipProbeResult probe = prober.probe(vipHost(vip), vip.spec.port.value_or(6443), ca);
-    vip.status = nextVipStatus(vip, readVipStatus(stateDir, vip.metadata.name), views, probe,
-                               rfc3339Now());
-    if (!writeAtomically(vipStatusPath(stateDir, vip.metadata.name), toJson(vip)) && errors) {
-      *errors += "cannot write " + vipStatusPath(stateDir, vip.metadata.name) + "\n";
+    return nullptr;
+  };
+  for (VirtualIP vip : set.vips) {
+    vip.status = observeVipStatus(set, vip, readVipStatus(stateDir, vip.metadata.name), outcomeOf,
+                                  prober, ca);
+    const std::string path = vipStatusPath(stateDir, vip.metadata.name);
+    if (auto s = writeFileAtomically(path, toJson(vip)); !s && errors) {
+      *errors += "cannot write " + path + ": " + s.error().message + "\n";
     }
     out.push_back(std::move(vip));
   }

@@ -1,9 +1,12 @@
-// After each pass of `piherd plan` / `piherd apply`: every VirtualIP's status from the
-// control planes' observations and a probe through the VIP, kept in the state directory
-// (file mode: STATE_DIR/virtualips/NAME.json, the VirtualIP with its status) and printed.
-// The cluster CA the probe trusts is STATE_DIR/pki/ca.crt (docs/vip.md).
+// After each pass of `piherd plan` / `piherd apply`, and in `piherd run`'s VIP observer
+// (vip_observer.cc): every VirtualIP's status from the control planes' observations and a
+// probe through the VIP. plan and apply keep it where the controller's FileStore does
+// (STATE_DIR/status/virtualips/NAME.json, the VirtualIP with its status), so `piherd status`
+// shows it, and print it. The cluster CA the probe trusts is STATE_DIR/pki/ca.crt
+// (docs/vip.md).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,13 +17,21 @@
 
 namespace piherd {
 
-// --state-dir, else ".piherd" beside the (first) manifest path.
-std::string stateDirFor(const CliOptions& options);
 std::string vipStatusPath(const std::string& stateDir, const std::string& vipName);
 std::string clusterCaPath(const std::string& stateDir);
+// The cluster CA certificate in the state directory; empty when there is none.
+std::string readClusterCa(const std::string& stateDir);
 
 // The status the state directory holds for `vipName`; empty when there is none.
 VirtualIPStatus readVipStatus(const std::string& stateDir, const std::string& vipName);
+
+// One VirtualIP's next status: each control plane of `set` holds it or not as its last
+// observation says (`outcomeOf` gives a machine's last outcome, or null when it has none,
+// which counts as not observed), and the probe through the VIP trusts caPem.
+VirtualIPStatus observeVipStatus(
+    const ManifestSet& set, const VirtualIP& vip, const VirtualIPStatus& previous,
+    const std::function<const HostOutcome*(const std::string& machine)>& outcomeOf,
+    VipProber& prober, const std::string& caPem);
 
 // Computes, writes and returns each VirtualIP with its new status. `outcomes` are the
 // pass's hosts; a control plane missing from them or not observed counts as not observed.

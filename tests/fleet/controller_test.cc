@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "platform/ssh_transport.h"
+#include "tests/fleet/controller_process.h"
 #include "tests/fleet/fleet_inventory.h"
 
 namespace piherd::fleet {
@@ -40,62 +41,9 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-template <class F>
-bool eventually(F condition, std::chrono::seconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return condition();
-}
-
 double secondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
-
-// The controller as a child process; stderr (its log) goes to a file.
-class Controller {
- public:
-  ~Controller() { kill(SIGKILL); }
-
-  void start(const std::vector<std::string>& args, const std::string& log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      dup2(fd, 2);
-      int null = ::open("/dev/null", O_RDONLY);
-      dup2(null, 0);
-      std::vector<char*> argv{const_cast<char*>(PIHERD_BINARY)};
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  pid_t pid() const { return pid_; }
-  bool running() {
-    if (pid_ <= 0) return false;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-  // Sends `sig` and waits up to `limit`; the exit code (128+signal when killed), -1 on timeout.
-  int kill(int sig, std::chrono::seconds limit = 30s) {
-    if (pid_ <= 0) return exit_;
-    ::kill(pid_, sig);
-    if (!eventually([&] { return !running(); }, limit)) return -1;
-    return exit_;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int exit_ = -1;
-};
 
 class ControllerFleetTest : public ::testing::Test {
  protected:
@@ -168,19 +116,11 @@ class ControllerFleetTest : public ::testing::Test {
   }
 
   std::string get(const std::string& path, int* status = nullptr) {
-    httplib::Client client("127.0.0.1", port_);
-    auto res = client.Get(path.c_str());
-    if (status) *status = res ? res->status : -1;
-    return res ? res->body : "";
+    return controllerGet(port_, path, status);
   }
 
   // A series' value in a fresh scrape; -1 when absent.
-  double metric(const std::string& series) {
-    std::string t = get("/metrics");
-    auto at = t.find("\n" + series + " ");
-    if (at == std::string::npos) return -1;
-    return std::stod(t.substr(at + series.size() + 2));
-  }
+  double metric(const std::string& series) { return seriesValue(get("/metrics"), series); }
 
   // A command's stdout on `host` without SSH (nsenter through the fleet script), so that
   // it neither counts as a login nor depends on the transport under test.
@@ -226,7 +166,7 @@ class ControllerFleetTest : public ::testing::Test {
   Inventory inv_;
   FleetHost cp_, worker_;
   TempDir tmp_;
-  Controller controller_;
+  ControllerProcess controller_;
   int port_ = 0;
 };
 

@@ -240,6 +240,31 @@ TEST(ClusterPkiTest, ForeignOrMismatchedApiserverPairIsReplaced) {
   EXPECT_EQ(decideApiserverCertificate(cp1, sans, ca, kNow, 30), ApiserverDecision::kKeep);
 }
 
+// A CA made elsewhere (`openssl req -x509`) starts now, later than piherd's backdated
+// leaf: the leaf it signed is still its own, not foreign.
+TEST(ClusterPkiTest, ApiserverCertificateOfACaThatIsNotBackdatedIsKept) {
+  auto caKey = pki::generatePrivateKey();
+  ASSERT_TRUE(caKey);
+  auto caCert = pki::selfSignedCaCertificate(
+      *caKey, {.commonName = "test-ca", .usage = pki::CertificateUsage::kCa, .notBefore = kNow,
+               .notAfter = kNow + kDay * 2});
+  ASSERT_TRUE(caCert) << caCert.error().message;
+  ApiserverSans sans = expectedApiserverSans(cluster(), kTwo);
+  auto key = pki::generatePrivateKey();
+  ASSERT_TRUE(key);
+  auto leaf = pki::signCertificate({.commonName = "kube-apiserver",
+                                    .dnsNames = sans.dnsNames,
+                                    .ipAddresses = sans.ipAddresses,
+                                    .usage = pki::CertificateUsage::kServer,
+                                    .notBefore = kNow - std::chrono::hours(1),
+                                    .notAfter = kNow + kDay * 365},
+                                   *key, *caCert, *caKey);
+  ASSERT_TRUE(leaf) << leaf.error().message;
+  KeyAndCertificate stored{*key, *leaf};
+  EXPECT_EQ(decideApiserverCertificate(stored, sans, *caCert, kNow + std::chrono::minutes(1), 30),
+            ApiserverDecision::kKeep);
+}
+
 TEST(ClusterPkiTest, InitializedClusterWithoutKeysIsAnErrorNotANewCa) {
   MemoryStore store;
   InitializedProbe live = [](const ControlPlaneRef& cp) -> Result<std::optional<std::string>> {
