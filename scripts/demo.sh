@@ -14,15 +14,19 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 HOSTS=${PIHERD_DEMO_HOSTS:-3}
 DEMO_DIR=${PIHERD_DEMO_DIR:-/var/tmp/piherd-demo}
-export PIHERD_FLEET_RUN=${PIHERD_FLEET_RUN:-/var/tmp/piherd-fleet/run}
+# PIHERD_FLEET_INSTANCE=N boots the demo beside the test fleet (docs/fleet.md).
+_instance=${PIHERD_FLEET_INSTANCE:-0}
+export PIHERD_FLEET_RUN=${PIHERD_FLEET_RUN:-/var/tmp/piherd-fleet/run$([[ $_instance == 0 ]] || echo "$_instance")}
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "Installing dependencies and building piherd"
 scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"${JOBS:-2}" --target piherd
-PIHERD=$PWD/build/piherd
+# The build directory and type scripts/test.sh uses, so running both builds once.
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" >/dev/null
+cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target piherd
+PIHERD=$PWD/$BUILD_DIR/piherd
 
 step "Booting a demo fleet of $HOSTS hosts (the first run builds a base image: about 2 minutes)"
 tests/fleet/fleet up "$HOSTS"

@@ -16,8 +16,6 @@
 namespace piherd::fleet {
 namespace {
 
-constexpr const char* kDefaultInventory = "/var/tmp/piherd-fleet/run/inventory.json";
-
 std::string field(const nlohmann::json& j, const char* name) {
   return j.at(name).get<std::string>();
 }
@@ -38,7 +36,14 @@ std::string Inventory::addressInNetwork(int lastOctet) const {
 
 std::string inventoryPath() {
   const char* env = std::getenv("PIHERD_FLEET_INVENTORY");
-  return (env != nullptr && *env != '\0') ? env : kDefaultInventory;
+  if (env != nullptr && *env != '\0') return env;
+  // The fleet the fleet script boots for PIHERD_FLEET_INSTANCE (docs/fleet.md), so that a
+  // test binary run by hand with only the instance set never reaches another fleet's hosts.
+  const char* run = std::getenv("PIHERD_FLEET_RUN");
+  if (run != nullptr && *run != '\0') return std::string(run) + "/inventory.json";
+  const char* instance = std::getenv("PIHERD_FLEET_INSTANCE");
+  std::string n = (instance != nullptr && *instance != '\0' && std::string(instance) != "0") ? instance : "";
+  return "/var/tmp/piherd-fleet/run" + n + "/inventory.json";
 }
 
 Result<Inventory> loadInventory(const std::string& path) {

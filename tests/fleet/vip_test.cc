@@ -82,7 +82,10 @@ class VipFleetTest : public ::testing::Test {
     inv_ = new Inventory(*inventory);
     ASSERT_GE(inv_->hosts.size(), 3u) << "the VIP tests need 3 hosts: sudo tests/fleet/fleet up 3";
     tmp_ = new TempDir();
-    vip_ = inv_->addressInNetwork(100);
+    // An address and a VRRP router ID of this suite's own: the facet and controller suites
+    // leave keepalived running with .100 and router ID 51 on their hosts, and two VRRP
+    // instances with one router ID on a network (one with a password) would fight.
+    vip_ = inv_->addressInNetwork(110);
     // The test CA and the "apiserver" certificate, with the VIP among its SANs.
     std::string d = tmp_->path();
     std::ofstream(d + "/san.ext") << "subjectAltName=IP:" << vip_ << ",IP:127.0.0.1\n";
@@ -132,7 +135,7 @@ class VipFleetTest : public ::testing::Test {
       << "  ssh: {user: " << inv_->sshUser << ", privateKeyFile: " << inv_->sshPrivateKey
       << ", knownHostsFile: " << inv_->knownHosts << "}\n"
       << "---\napiVersion: piherd.io/v1alpha1\nkind: VirtualIP\nmetadata: {name: apiserver}\n"
-      << "spec: {cluster: fleet, address: " << vip_ << "/24, interface: host0, virtualRouterID: 51"
+      << "spec: {cluster: fleet, address: " << vip_ << "/24, interface: host0, virtualRouterID: 61"
       << (fast ? ", vrrpVersion: 3, advertIntervalSeconds: 0.2" : ", authPasswordFile: vrrp.pass")
       << "}\n";
     std::ofstream m(tmp_->file("machines.yaml"));

@@ -22,7 +22,7 @@ class LocalTransport : public Transport {
   Result<CommandResult> run(const std::vector<std::string>& argv,
                             const ExecOptions& options = {}) override {
     int in[2], out[2], err[2];
-    if (pipe(in) || pipe(out) || pipe(err)) return makeError(ErrorCode::kInternal, "pipe");
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) return makeError(ErrorCode::kInternal, "pipe");
     pid_t pid = fork();
     if (pid == 0) {
       dup2(in[0], 0), dup2(out[1], 1), dup2(err[1], 2);
