@@ -9,7 +9,12 @@
 #include <openssl/x509.h>
 #include <yaml-cpp/yaml.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -339,6 +344,64 @@ TEST(KubeadmJoinConfigTest, TheTokenIsOnlyInTheJoinConfiguration) {
   EXPECT_NE(c.describe().find("abcdef"), std::string::npos) << c.describe();
   EXPECT_EQ(BootstrapToken::fromText(kToken)->describe().find(secret), std::string::npos);
   EXPECT_EQ(initText(set).find(secret), std::string::npos);
+}
+
+// ---- the kubeadm stand-in's strict decoder --------------------------------------------------
+
+// The fleet's kubeadm stand-in (tests/standins/kubeadm/kubeadm_config.py) decodes its config
+// strictly, as `kubeadm config validate` does: an unknown or misplaced field (podSubnet under
+// apiServer) is an error. Both files piherd writes must pass it. Skipped without python3-yaml.
+class StandinDecoderTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::system("python3 -c 'import yaml' >/dev/null 2>&1") != 0) {
+      GTEST_SKIP() << "python3 with yaml (python3-yaml) is not installed";
+    }
+    std::string pattern = (std::filesystem::temp_directory_path() / "piherd-kubeadm-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  // The kinds the stand-in decoded, or its error.
+  std::string decode(const std::string& text) {
+    const std::string in = dir_ + "/config.yaml";
+    const std::string out = dir_ + "/out.txt";
+    std::ofstream(in) << text;
+    const std::string cmd =
+        "cd '" + std::string(PIHERD_SOURCE_DIR) + "/tests/standins/kubeadm' && python3 -c '"
+        "import sys, yaml, kubeadm_config as kc\n"
+        "try:\n"
+        "    docs = kc.parse(open(sys.argv[1]).read(), lambda t: list(yaml.safe_load_all(t)))\n"
+        "    print(\",\".join(sorted(docs)))\n"
+        "except kc.ConfigError as e:\n"
+        "    print(\"error:\", e)\n"
+        "' '" + in + "' > '" + out + "' 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    std::ifstream result(out);
+    std::string line;
+    std::getline(result, line);
+    return line;
+  }
+  std::string dir_;
+};
+
+TEST_F(StandinDecoderTest, AcceptsTheInitAndJoinConfigs) {
+  ManifestSet set = seed();
+  set.machines.front().spec.labels = {{"disk", "ssd"}};
+  set.machines.front().spec.taints = {{"dedicated", "infra", "NoExecute"}};
+  EXPECT_EQ(decode(initText(set)), "ClusterConfiguration,InitConfiguration,KubeletConfiguration");
+  EXPECT_EQ(decode(joinConfig(set, "master02").secretFileContent()), "JoinConfiguration");
+  EXPECT_EQ(decode(joinConfig(set, "node01").secretFileContent()), "JoinConfiguration");
+}
+
+TEST_F(StandinDecoderTest, RefusesTheSeedsNesting) {
+  // The decoder is a real check: the seed's mistake fails it.
+  EXPECT_EQ(decode("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n"
+                   "apiServer:\n  podSubnet: 10.244.0.0/16\n"),
+            "error: kubeadm.k8s.io/v1beta4, Kind=ClusterConfiguration: strict decoding error: "
+            "unknown field \"apiServer.podSubnet\"");
 }
 
 // ---- which hosts --------------------------------------------------------------------------
