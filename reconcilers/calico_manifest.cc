@@ -26,6 +26,13 @@ std::string stringAt(const KubeJson& j, const KubeJson::json_pointer& p) {
   return v.is_string() ? v.get<std::string>() : "";
 }
 
+// object.key when it is a string, else "" (never throws on a value of another type).
+std::string field(const KubeJson& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 bool isCalicoNode(const KubeJson& object) {
   return stringAt(object, KubeJson::json_pointer("/kind")) == "DaemonSet" &&
          stringAt(object, KubeJson::json_pointer("/metadata/name")) == kCalicoNodeName;
@@ -37,7 +44,7 @@ J* calicoNodeContainer(J& daemonSet) {
   const KubeJson::json_pointer p("/spec/template/spec/containers");
   if (!daemonSet.contains(p) || !daemonSet.at(p).is_array()) return nullptr;
   for (auto& c : daemonSet.at(p)) {
-    if (c.is_object() && c.value("name", "") == kCalicoNodeName) return &c;
+    if (field(c, "name") == kCalicoNodeName) return &c;
   }
   return nullptr;
 }
@@ -79,10 +86,10 @@ Result<std::vector<KubeJson>> objectsOf(std::string_view text) {
       items.push_back(std::move(object));
     }
     for (KubeJson& item : items) {
-      for (const char* field : {"/apiVersion", "/kind", "/metadata/name"}) {
-        if (!item.is_object() || stringAt(item, KubeJson::json_pointer(field)).empty()) {
+      for (const char* path : {"/apiVersion", "/kind", "/metadata/name"}) {
+        if (!item.is_object() || stringAt(item, KubeJson::json_pointer(path)).empty()) {
           return invalid("Calico manifest: " + objectName(item, document) + " has no " +
-                         std::string(field + 1) +
+                         std::string(path + 1) +
                          ": not a Kubernetes object (server-side apply needs apiVersion, "
                          "kind and metadata.name)");
         }
@@ -99,7 +106,7 @@ void setEnv(KubeJson& container, std::string_view name, const std::string& value
   KubeJson& env = container["env"];
   if (!env.is_array()) env = KubeJson::array();
   for (KubeJson& e : env) {
-    if (e.is_object() && e.value("name", "") == name) {
+    if (field(e, "name") == name) {
       e = {{"name", name}, {"value", value}};
       return;
     }
@@ -139,15 +146,15 @@ void checkEnv(const KubeJson& container, const CalicoDesired& desired,
   for (const auto& [name, want] : calicoNodeEnv(desired)) {
     const KubeJson* entry = nullptr;
     for (const KubeJson& e : env) {
-      if (e.is_object() && e.value("name", "") == name) entry = &e;
+      if (field(e, "name") == name) entry = &e;
     }
     const std::string what = "DaemonSet calico-node: env " + name + " ";
     if (!entry) {
       out.push_back(what + "is not set (want \"" + want + "\")");
     } else if (entry->contains("valueFrom")) {
       out.push_back(what + "comes from a valueFrom (want the value \"" + want + "\")");
-    } else if (entry->value("value", "") != want) {
-      out.push_back(what + "is \"" + entry->value("value", "") + "\" (want \"" + want + "\")");
+    } else if (field(*entry, "value") != want) {
+      out.push_back(what + "is \"" + field(*entry, "value") + "\" (want \"" + want + "\")");
     }
   }
 }
@@ -214,8 +221,10 @@ std::vector<std::pair<std::string, std::string>> calicoNodeEnv(const CalicoDesir
           {std::string(kEnvBackend), mode->backend}};
 }
 
-Result<std::vector<nlohmann::json>> calicoObjects(std::string_view manifestText,
-                                                  const CalicoDesired& desired) {
+namespace {
+
+Result<std::vector<KubeJson>> objectsFor(std::string_view manifestText,
+                                         const CalicoDesired& desired) {
   auto mode = calicoModeSettings(desired.mode);
   if (!mode) return tl::unexpected(mode.error());
   if (desired.podSubnet.empty()) return invalid("Calico: the pod subnet is empty");
@@ -251,6 +260,19 @@ Result<std::vector<nlohmann::json>> calicoObjects(std::string_view manifestText,
     }
   }
   return std::move(*objects);
+}
+
+}  // namespace
+
+Result<std::vector<nlohmann::json>> calicoObjects(std::string_view manifestText,
+                                                  const CalicoDesired& desired) {
+  // The accessors above do not throw on values of unexpected types; this is the adapter's
+  // guard all the same (STYLE.md: nlohmann's exceptions stop where it is called).
+  try {
+    return objectsFor(manifestText, desired);
+  } catch (const nlohmann::json::exception& e) {
+    return invalid(std::string("Calico manifest: ") + e.what());
+  }
 }
 
 std::vector<std::string> checkCalico(const std::optional<nlohmann::json>& daemonSet,

@@ -56,7 +56,7 @@ const KubeJson& container(const KubeJson& ds, const std::string& name) {
 std::vector<KubeJson> env(const KubeJson& c, const std::string& name) {
   std::vector<KubeJson> out;
   for (const KubeJson& e : c["env"]) {
-    if (e["name"] == name) out.push_back(e);
+    if (e.is_object() && e.contains("name") && e["name"] == name) out.push_back(e);
   }
   return out;
 }
@@ -78,6 +78,9 @@ Error refusal(const std::string& text) {
   EXPECT_FALSE(r.has_value());
   return r ? Error{} : r.error();
 }
+
+KubeJson pool(const std::string& cidr, const std::string& ipip = "Never",
+              const std::string& vxlan = "Never");
 
 const char* kDaemonSet = R"(apiVersion: apps/v1
 kind: DaemonSet
@@ -185,6 +188,28 @@ TEST(CalicoObjectsTest, AContainerWithoutEnvGetsOne) {
   EXPECT_EQ(node["env"].size(), 4u);
 }
 
+TEST(CalicoObjectsTest, ValuesOfUnexpectedTypesAreCarriedNotThrownOn) {
+  std::string text = std::string(kDaemonSet) + R"(        env:
+        - name: FELIX_IPINIPMTU
+          value: 1440
+        - name: 7
+        - CALICO_IPV4POOL_CIDR
+)";
+  std::vector<KubeJson> objs = objects("BGP", text);
+  const KubeJson& node = container(find(objs, "DaemonSet", "calico-node"), "calico-node");
+  EXPECT_EQ(env(node, "FELIX_IPINIPMTU").at(0)["value"], 1440);
+  EXPECT_EQ(value(node, "CALICO_IPV4POOL_CIDR"), "10.244.0.0/16");
+  EXPECT_EQ(node["env"].size(), 7u);
+  // And in a live object: a number where a string belongs is a mismatch, not an exception.
+  KubeJson live = find(objs, "DaemonSet", "calico-node");
+  for (KubeJson& e : live["spec"]["template"]["spec"]["containers"][0]["env"]) {
+    if (e.is_object() && e.contains("name") && e["name"] == "CALICO_IPV4POOL_IPIP") e["value"] = 0;
+  }
+  EXPECT_EQ(checkCalico(live, pool("10.244.0.0/16"), desired()),
+            std::vector<std::string>{
+                "DaemonSet calico-node: env CALICO_IPV4POOL_IPIP is \"\" (want \"Never\")"});
+}
+
 TEST(CalicoObjectsTest, AListContributesItsItems) {
   std::string text = R"(apiVersion: v1
 kind: List
@@ -269,8 +294,7 @@ TEST(CalicoDesiredTest, FromTheCluster) {
 
 // ---- observation --------------------------------------------------------------------------
 
-KubeJson pool(const std::string& cidr, const std::string& ipip = "Never",
-              const std::string& vxlan = "Never") {
+KubeJson pool(const std::string& cidr, const std::string& ipip, const std::string& vxlan) {
   return {{"apiVersion", "crd.projectcalico.org/v1"},
           {"kind", "IPPool"},
           {"metadata", {{"name", "default-ipv4-ippool"}}},
