@@ -72,8 +72,7 @@ Result<std::vector<KubeJson>> objectsOf(std::string_view text) {
     if (d.is_null()) continue;  // an empty document (comments only, a trailing ---)
     KubeJson object(d);
     if (!object.is_object()) {
-      return invalid("Calico manifest: document " + std::to_string(document) +
-                     " is not an object");
+      return invalid("Calico manifest: document " + std::to_string(document) + " is not an object");
     }
     std::vector<KubeJson> items;
     if (stringAt(object, KubeJson::json_pointer("/kind")) == "List") {
@@ -140,9 +139,8 @@ bool probeHasFlag(const KubeJson& container, const char* probe, std::string_view
 void checkEnv(const KubeJson& container, const CalicoDesired& desired,
               std::vector<std::string>& out) {
   const KubeJson empty = KubeJson::array();
-  const KubeJson& env = container.contains("env") && container["env"].is_array()
-                            ? container["env"]
-                            : empty;
+  const KubeJson& env =
+      container.contains("env") && container["env"].is_array() ? container["env"] : empty;
   for (const auto& [name, want] : calicoNodeEnv(desired)) {
     const KubeJson* entry = nullptr;
     for (const KubeJson& e : env) {
@@ -177,7 +175,7 @@ void checkPool(const KubeJson& pool, const CalicoDesired& desired, const CalicoM
     return v.empty() ? std::string("Never") : v;
   };
   const std::pair<const char*, std::string> modes[] = {{"ipipMode", mode.ipipMode},
-                                                         {"vxlanMode", mode.vxlanMode}};
+                                                       {"vxlanMode", mode.vxlanMode}};
   for (const auto& [field, want] : modes) {
     const std::string have = modeOf(field);
     if (have != want) {
@@ -194,10 +192,11 @@ Result<CalicoDesired> calicoDesired(const Cluster& cluster) {
   CalicoDesired d;
   d.podSubnet = cluster.spec.networking.podSubnet;
   d.mode = cluster.spec.cni.calico.mode.empty() ? std::string(kDefaultCalicoMode)
-                                                 : cluster.spec.cni.calico.mode;
+                                                : cluster.spec.cni.calico.mode;
   if (d.podSubnet.empty()) {
-    return invalid(at + "spec.networking.podSubnet: is empty (Calico's pool would default to "
-                        "192.168.0.0/16)");
+    return invalid(at +
+                   "spec.networking.podSubnet: is empty (Calico's pool would default to "
+                   "192.168.0.0/16)");
   }
   if (auto s = calicoModeSettings(d.mode); !s) {
     return invalid(at + "spec.cni.calico.mode: " + s.error().message);
@@ -233,8 +232,9 @@ Result<std::vector<KubeJson>> objectsFor(std::string_view manifestText,
 
   const auto nodes = std::count_if(objects->begin(), objects->end(), isCalicoNode);
   if (nodes == 0) {
-    return invalid("Calico manifest: no DaemonSet calico-node: refused before anything is "
-                   "applied (piherd sets the pod subnet and mode on its calico-node container)");
+    return invalid(
+        "Calico manifest: no DaemonSet calico-node: refused before anything is "
+        "applied (piherd sets the pod subnet and mode on its calico-node container)");
   }
   if (nodes > 1) {
     return invalid("Calico manifest: " + std::to_string(nodes) +
@@ -244,8 +244,9 @@ Result<std::vector<KubeJson>> objectsFor(std::string_view manifestText,
     if (isCalicoNode(object)) {
       KubeJson* container = calicoNodeContainer(object);
       if (!container) {
-        return invalid("Calico manifest: DaemonSet calico-node has no container named "
-                       "calico-node in spec.template.spec.containers");
+        return invalid(
+            "Calico manifest: DaemonSet calico-node has no container named "
+            "calico-node in spec.template.spec.containers");
       }
       for (const auto& [name, value] : calicoNodeEnv(desired)) setEnv(*container, name, value);
       if (mode->backend == "vxlan") {
@@ -253,8 +254,7 @@ Result<std::vector<KubeJson>> objectsFor(std::string_view manifestText,
         dropProbeFlag(*container, "readinessProbe", "-bird-ready");
       }
     } else if (stringAt(object, KubeJson::json_pointer("/kind")) == "ConfigMap" &&
-               stringAt(object, KubeJson::json_pointer("/metadata/name")) ==
-                   kCalicoConfigMapName &&
+               stringAt(object, KubeJson::json_pointer("/metadata/name")) == kCalicoConfigMapName &&
                object.contains(KubeJson::json_pointer("/data/calico_backend"))) {
       object["data"]["calico_backend"] = mode->backend;
     }
@@ -292,8 +292,8 @@ std::vector<std::string> checkCalico(const std::optional<nlohmann::json>& daemon
   } else {
     checkEnv(*container, desired, out);
     if (mode->backend == "vxlan") {
-      const std::pair<const char*, const char*> birdChecks[] = {
-          {"livenessProbe", "-bird-live"}, {"readinessProbe", "-bird-ready"}};
+      const std::pair<const char*, const char*> birdChecks[] = {{"livenessProbe", "-bird-live"},
+                                                                {"readinessProbe", "-bird-ready"}};
       for (const auto& [probe, flag] : birdChecks) {
         if (probeHasFlag(*container, probe, flag)) {
           out.push_back("DaemonSet calico-node: " + std::string(probe) + " checks " + flag +

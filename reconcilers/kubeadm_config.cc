@@ -20,7 +20,9 @@ constexpr std::string_view kTokenAlphabet = "abcdefghijklmnopqrstuvwxyz012345678
 constexpr size_t kTokenIdLength = 6;
 constexpr size_t kTokenSecretLength = 16;
 
-bool isTokenChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool isTokenChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 bool endsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -52,8 +54,8 @@ Result<std::string> endpointOf(const Cluster& cluster, const VirtualIP& vip) {
   auto declared = parseHostPort(cluster.spec.controlPlaneEndpoint);
   if (!declared || declared->host != host || declared->port != port) {
     return invalid(where("Cluster", cluster.metadata.name, "spec.controlPlaneEndpoint") + "\"" +
-                   cluster.spec.controlPlaneEndpoint + "\" is not VirtualIP/" +
-                   vip.metadata.name + "'s address and port " + endpoint +
+                   cluster.spec.controlPlaneEndpoint + "\" is not VirtualIP/" + vip.metadata.name +
+                   "'s address and port " + endpoint +
                    " (kubeadm's controlPlaneEndpoint must be the VIP)");
   }
   return endpoint;
@@ -241,8 +243,7 @@ Result<const VirtualIP*> apiserverVirtualIP(const Cluster& cluster,
   }
   return makeError(ErrorCode::kNotFound,
                    where("Cluster", cluster.metadata.name, "spec.controlPlaneEndpoint") + "\"" +
-                       cluster.spec.controlPlaneEndpoint +
-                       "\" is no VirtualIP's address and port");
+                       cluster.spec.controlPlaneEndpoint + "\" is no VirtualIP's address and port");
 }
 
 bool kubeletMaySetLabel(std::string_view key) {

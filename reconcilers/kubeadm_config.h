@@ -72,13 +72,11 @@ class BootstrapToken {
   std::string id_;
   std::string secret_;
 
-  friend Result<KubeadmJoinConfig> kubeadmJoinConfig(const Cluster& cluster,
-                                                     const VirtualIP& vip,
+  friend Result<KubeadmJoinConfig> kubeadmJoinConfig(const Cluster& cluster, const VirtualIP& vip,
                                                      const Machine& machine,
                                                      const BootstrapToken& token,
                                                      const std::string& caCertHash);
-  friend nlohmann::json bootstrapTokenSecret(const BootstrapToken& token,
-                                             pki::TimePoint expiration,
+  friend nlohmann::json bootstrapTokenSecret(const BootstrapToken& token, pki::TimePoint expiration,
                                              std::string_view description);
 };
 
@@ -120,8 +118,7 @@ class KubeadmJoinConfig {
   std::string text_;
   std::string description_;
 
-  friend Result<KubeadmJoinConfig> kubeadmJoinConfig(const Cluster& cluster,
-                                                     const VirtualIP& vip,
+  friend Result<KubeadmJoinConfig> kubeadmJoinConfig(const Cluster& cluster, const VirtualIP& vip,
                                                      const Machine& machine,
                                                      const BootstrapToken& token,
                                                      const std::string& caCertHash);

@@ -3,6 +3,8 @@
 // calico-node's env carrying podSubnet and the mode; manifests that cannot be applied are
 // refused before anything is; and the observation check reports what differs in the live
 // DaemonSet and default IPPool, never proposing to delete a pool.
+#include "reconcilers/calico_manifest.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -10,7 +12,6 @@
 
 #include "api/cluster.h"
 #include "api/document_text.h"
-#include "reconcilers/calico_manifest.h"
 
 namespace piherd {
 namespace {
@@ -25,9 +26,12 @@ std::string fixture() {
   return s.str();
 }
 
-CalicoDesired desired(const std::string& mode = "BGP") { return {"10.244.0.0/16", mode}; }
+CalicoDesired desired(const std::string& mode = "BGP") {
+  return {"10.244.0.0/16", mode};
+}
 
-std::vector<KubeJson> objects(const std::string& mode = "BGP", const std::string& text = fixture()) {
+std::vector<KubeJson> objects(const std::string& mode = "BGP",
+                              const std::string& text = fixture()) {
   auto r = calicoObjects(text, desired(mode));
   EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
   return r.value_or(std::vector<KubeJson>{});
@@ -99,10 +103,10 @@ TEST(CalicoObjectsTest, EveryObjectOfTheManifestInOrder) {
   std::vector<KubeJson> objs = objects();
   std::vector<std::string> kinds;
   for (const KubeJson& o : objs) kinds.push_back(o["kind"].get<std::string>());
-  EXPECT_EQ(kinds, (std::vector<std::string>{
-                       "PodDisruptionBudget", "ServiceAccount", "ServiceAccount", "ConfigMap",
-                       "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding",
-                       "DaemonSet", "Deployment"}));
+  EXPECT_EQ(kinds,
+            (std::vector<std::string>{"PodDisruptionBudget", "ServiceAccount", "ServiceAccount",
+                                      "ConfigMap", "CustomResourceDefinition", "ClusterRole",
+                                      "ClusterRoleBinding", "DaemonSet", "Deployment"}));
   // Values keep their YAML types (a string that looks like a number stays a string).
   EXPECT_EQ(find(objs, "ConfigMap", "calico-config")["data"]["veth_mtu"], "0");
   EXPECT_EQ(find(objs, "Deployment", "calico-kube-controllers")["spec"]["replicas"], 1);
@@ -231,10 +235,13 @@ items:
 
 TEST(CalicoRefusalTest, NoCalicoNodeDaemonSet) {
   std::string text = fixture();
-  const size_t at = text.find("kind: DaemonSet\napiVersion: apps/v1\nmetadata:\n  name: calico-node");
+  const size_t at =
+      text.find("kind: DaemonSet\napiVersion: apps/v1\nmetadata:\n  name: calico-node");
   ASSERT_NE(at, std::string::npos);
-  text.replace(at, std::string("kind: DaemonSet\napiVersion: apps/v1\nmetadata:\n  name: calico-node").size(),
-               "kind: DaemonSet\napiVersion: apps/v1\nmetadata:\n  name: calico-typha");
+  text.replace(
+      at,
+      std::string("kind: DaemonSet\napiVersion: apps/v1\nmetadata:\n  name: calico-node").size(),
+      "kind: DaemonSet\napiVersion: apps/v1\nmetadata:\n  name: calico-typha");
   Error e = refusal(text);
   EXPECT_EQ(e.code, ErrorCode::kInvalidArgument);
   EXPECT_NE(e.message.find("no DaemonSet calico-node"), std::string::npos) << e.message;
@@ -295,10 +302,11 @@ TEST(CalicoDesiredTest, FromTheCluster) {
 // ---- observation --------------------------------------------------------------------------
 
 KubeJson pool(const std::string& cidr, const std::string& ipip, const std::string& vxlan) {
-  return {{"apiVersion", "crd.projectcalico.org/v1"},
-          {"kind", "IPPool"},
-          {"metadata", {{"name", "default-ipv4-ippool"}}},
-          {"spec", {{"cidr", cidr}, {"ipipMode", ipip}, {"vxlanMode", vxlan}, {"natOutgoing", true}}}};
+  return {
+      {"apiVersion", "crd.projectcalico.org/v1"},
+      {"kind", "IPPool"},
+      {"metadata", {{"name", "default-ipv4-ippool"}}},
+      {"spec", {{"cidr", cidr}, {"ipipMode", ipip}, {"vxlanMode", vxlan}, {"natOutgoing", true}}}};
 }
 
 TEST(CalicoCheckTest, WhatPiherdAppliedChecksClean) {
@@ -365,8 +373,8 @@ TEST(CalicoCheckTest, VxlanProbesThatStillCheckBird) {
     if (e["name"] == "CALICO_IPV4POOL_VXLAN") e["value"] = "Always";
     if (e["name"] == "CALICO_NETWORKING_BACKEND") e["value"] = "vxlan";
   }
-  std::vector<std::string> lines = checkCalico(ds, pool("10.244.0.0/16", "Never", "Always"),
-                                               desired("VXLAN"));
+  std::vector<std::string> lines =
+      checkCalico(ds, pool("10.244.0.0/16", "Never", "Always"), desired("VXLAN"));
   EXPECT_EQ(lines, (std::vector<std::string>{
                        "DaemonSet calico-node: livenessProbe checks -bird-live, but BIRD does "
                        "not run with the vxlan backend",
@@ -379,8 +387,9 @@ TEST(CalicoCheckTest, MissingObjects) {
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_NE(lines[0].find("DaemonSet kube-system/calico-node not found"), std::string::npos);
   EXPECT_NE(lines[1].find("IPPool default-ipv4-ippool not found"), std::string::npos);
-  KubeJson noContainer = {{"kind", "DaemonSet"},
-                          {"spec", {{"template", {{"spec", {{"containers", KubeJson::array()}}}}}}}};
+  KubeJson noContainer = {
+      {"kind", "DaemonSet"},
+      {"spec", {{"template", {{"spec", {{"containers", KubeJson::array()}}}}}}}};
   lines = checkCalico(noContainer, pool("10.244.0.0/16"), desired());
   EXPECT_EQ(lines, std::vector<std::string>{"DaemonSet calico-node has no calico-node container"});
 }

@@ -3,13 +3,14 @@
 // certSANs with the VIP, extraArgs as lists, the token only in the JoinConfiguration), bad
 // input is refused with errors that name the field, the init control plane rule, bootstrap
 // tokens and the CA cert hash (checked against OpenSSL directly).
+#include "reconcilers/kubeadm_config.h"
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <yaml-cpp/yaml.h>
-
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -23,7 +24,6 @@
 #include "controller/vip_desired.h"
 #include "platform/base64.h"
 #include "platform/pki.h"
-#include "reconcilers/kubeadm_config.h"
 
 namespace piherd {
 namespace {
@@ -43,7 +43,9 @@ const Machine& machine(const ManifestSet& set, std::string_view name) {
   return *m;
 }
 
-std::vector<YAML::Node> documents(const std::string& text) { return YAML::LoadAll(text); }
+std::vector<YAML::Node> documents(const std::string& text) {
+  return YAML::LoadAll(text);
+}
 
 std::map<std::string, YAML::Node> byKind(const std::string& text) {
   std::map<std::string, YAML::Node> out;
@@ -158,15 +160,16 @@ TEST(KubeadmInitConfigTest, InitConfigurationRegistersTheNode) {
   EXPECT_EQ(init["localAPIEndpoint"]["advertiseAddress"].as<std::string>(), "192.168.3.11");
   EXPECT_EQ(init["localAPIEndpoint"]["bindPort"].as<int>(), 6443);
   YAML::Node reg = init["nodeRegistration"];
-  EXPECT_EQ(keys(reg),
-            (std::set<std::string>{"name", "criSocket", "kubeletExtraArgs", "taints"}));
+  EXPECT_EQ(keys(reg), (std::set<std::string>{"name", "criSocket", "kubeletExtraArgs", "taints"}));
   EXPECT_EQ(reg["name"].as<std::string>(), "master01");
   EXPECT_EQ(reg["criSocket"].as<std::string>(), "unix:///run/containerd/containerd.sock");
-  EXPECT_EQ(kubeletArgs(reg), (std::map<std::string, std::string>{
-                                  {"node-ip", "192.168.3.11"},
-                                  {"node-labels", "disk=ssd,topology.kubernetes.io/zone=shelf-1"}}));
-  EXPECT_EQ(taints(reg), (std::vector<std::string>{"node-role.kubernetes.io/control-plane:NoSchedule",
-                                                   "dedicated=infra:NoExecute"}));
+  EXPECT_EQ(kubeletArgs(reg),
+            (std::map<std::string, std::string>{
+                {"node-ip", "192.168.3.11"},
+                {"node-labels", "disk=ssd,topology.kubernetes.io/zone=shelf-1"}}));
+  EXPECT_EQ(taints(reg),
+            (std::vector<std::string>{"node-role.kubernetes.io/control-plane:NoSchedule",
+                                      "dedicated=infra:NoExecute"}));
 }
 
 TEST(KubeadmInitConfigTest, NoLabelsNoNodeLabelsFlag) {
@@ -177,8 +180,7 @@ TEST(KubeadmInitConfigTest, NoLabelsNoNodeLabelsFlag) {
 
 TEST(KubeadmInitConfigTest, AControlPlaneTaintOfTheMachineReplacesKubeadmsDefault) {
   ManifestSet set = seed();
-  set.machines.front().spec.taints = {
-      {std::string(kControlPlaneTaintKey), "", "PreferNoSchedule"}};
+  set.machines.front().spec.taints = {{std::string(kControlPlaneTaintKey), "", "PreferNoSchedule"}};
   YAML::Node reg = byKind(initText(set))["InitConfiguration"]["nodeRegistration"];
   EXPECT_EQ(taints(reg),
             (std::vector<std::string>{"node-role.kubernetes.io/control-plane:PreferNoSchedule"}));
@@ -287,8 +289,8 @@ TEST(KubeadmConfigErrorsTest, ABadCaHashIsRefused) {
   ASSERT_TRUE(token);
   for (std::string bad : {std::string("sha256:abc"), std::string("md5:") + std::string(64, 'a'),
                           "sha256:" + std::string(64, 'A'), std::string()}) {
-    auto c = kubeadmJoinConfig(*set.cluster(), set.vips.front(), machine(set, "node01"), *token,
-                               bad);
+    auto c =
+        kubeadmJoinConfig(*set.cluster(), set.vips.front(), machine(set, "node01"), *token, bad);
     ASSERT_FALSE(c) << bad;
     EXPECT_EQ(c.error().code, ErrorCode::kInvalidArgument);
   }
@@ -304,8 +306,8 @@ TEST(KubeadmJoinConfigTest, AWorkerJoinsThroughTheVipPinningTheCa) {
   YAML::Node j = docs[0];
   EXPECT_EQ(j["apiVersion"].as<std::string>(), "kubeadm.k8s.io/v1beta4");
   EXPECT_EQ(j["kind"].as<std::string>(), "JoinConfiguration");
-  EXPECT_EQ(keys(j), (std::set<std::string>{"apiVersion", "kind", "discovery",
-                                            "nodeRegistration"}));
+  EXPECT_EQ(keys(j),
+            (std::set<std::string>{"apiVersion", "kind", "discovery", "nodeRegistration"}));
   EXPECT_EQ(keys(j["discovery"]), (std::set<std::string>{"bootstrapToken"}));
   YAML::Node bt = j["discovery"]["bootstrapToken"];
   EXPECT_EQ(keys(bt), (std::set<std::string>{"apiServerEndpoint", "token", "caCertHashes"}));
@@ -357,7 +359,8 @@ class StandinDecoderTest : public testing::Test {
     if (std::system("python3 -c 'import yaml' >/dev/null 2>&1") != 0) {
       GTEST_SKIP() << "python3 with yaml (python3-yaml) is not installed";
     }
-    std::string pattern = (std::filesystem::temp_directory_path() / "piherd-kubeadm-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "piherd-kubeadm-XXXXXX").string();
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
   }
@@ -370,14 +373,16 @@ class StandinDecoderTest : public testing::Test {
     const std::string out = dir_ + "/out.txt";
     std::ofstream(in) << text;
     const std::string cmd =
-        "cd '" + std::string(PIHERD_SOURCE_DIR) + "/tests/standins/kubeadm' && python3 -c '"
+        "cd '" + std::string(PIHERD_SOURCE_DIR) +
+        "/tests/standins/kubeadm' && python3 -c '"
         "import sys, yaml, kubeadm_config as kc\n"
         "try:\n"
         "    docs = kc.parse(open(sys.argv[1]).read(), lambda t: list(yaml.safe_load_all(t)))\n"
         "    print(\",\".join(sorted(docs)))\n"
         "except kc.ConfigError as e:\n"
         "    print(\"error:\", e)\n"
-        "' '" + in + "' > '" + out + "' 2>&1";
+        "' '" +
+        in + "' > '" + out + "' 2>&1";
     EXPECT_EQ(std::system(cmd.c_str()), 0);
     std::ifstream result(out);
     std::string line;
@@ -453,8 +458,8 @@ TEST(KubeletLabelsTest, WhatKubeletMaySetOnItsOwnNode) {
                          "kubernetes.io/arch", "a.node.kubernetes.io/b", "k8s.io.example.com/x"}) {
     EXPECT_TRUE(kubeletMaySetLabel(ok)) << ok;
   }
-  for (const char* refused : {"node-role.kubernetes.io/worker", "kubernetes.io/role",
-                              "k8s.io/x", "sub.k8s.io/x", "example.kubernetes.io/x"}) {
+  for (const char* refused : {"node-role.kubernetes.io/worker", "kubernetes.io/role", "k8s.io/x",
+                              "sub.k8s.io/x", "example.kubernetes.io/x"}) {
     EXPECT_FALSE(kubeletMaySetLabel(refused)) << refused;
   }
 }
@@ -470,11 +475,11 @@ TEST(BootstrapTokenTest, GeneratedTokensHaveKubeadmsFormatAndDiffer) {
     auto t = BootstrapToken::generate();
     ASSERT_TRUE(t);
     // The whole token is visible only in the join config: read it back from there.
-    auto c = kubeadmJoinConfig(*set.cluster(), set.vips.front(), machine(set, "node01"), *t,
-                               kHash);
+    auto c = kubeadmJoinConfig(*set.cluster(), set.vips.front(), machine(set, "node01"), *t, kHash);
     ASSERT_TRUE(c);
-    const std::string token = YAML::Load(c->secretFileContent())["discovery"]["bootstrapToken"]
-                                                                 ["token"].as<std::string>();
+    const std::string token =
+        YAML::Load(c->secretFileContent())["discovery"]["bootstrapToken"]["token"]
+            .as<std::string>();
     EXPECT_TRUE(std::regex_match(token, format)) << "malformed token";
     EXPECT_EQ(token.substr(0, 6), t->id());
     tokens.insert(token);
@@ -488,9 +493,9 @@ TEST(BootstrapTokenTest, GeneratedTokensHaveKubeadmsFormatAndDiffer) {
 TEST(BootstrapTokenTest, FromTextRefusesMalformedTokensWithoutQuotingThem) {
   EXPECT_TRUE(BootstrapToken::fromText(kToken));
   EXPECT_EQ(BootstrapToken::fromText(kToken)->id(), "abcdef");
-  for (const char* bad : {"abcdef0123456789abcdef", "ABCDEF.0123456789abcdef",
-                          "abcde.0123456789abcdefg", "abcdef.0123456789abcde",
-                          "abcdef.0123456789abcdef\n", "abcdef.0123456789abcd-f", ""}) {
+  for (const char* bad :
+       {"abcdef0123456789abcdef", "ABCDEF.0123456789abcdef", "abcde.0123456789abcdefg",
+        "abcdef.0123456789abcde", "abcdef.0123456789abcdef\n", "abcdef.0123456789abcd-f", ""}) {
     auto t = BootstrapToken::fromText(bad);
     ASSERT_FALSE(t) << bad;
     EXPECT_EQ(t.error().code, ErrorCode::kInvalidArgument);
@@ -549,9 +554,10 @@ TEST(CaCertHashTest, Sha256OfTheSubjectPublicKeyInfo) {
   auto key = pki::generatePrivateKey();
   ASSERT_TRUE(key);
   const auto now = std::chrono::system_clock::now();
-  auto ca = pki::selfSignedCaCertificate(
-      *key, {.commonName = "kubernetes", .usage = pki::CertificateUsage::kCa, .notBefore = now,
-             .notAfter = now + std::chrono::hours(24)});
+  auto ca = pki::selfSignedCaCertificate(*key, {.commonName = "kubernetes",
+                                                .usage = pki::CertificateUsage::kCa,
+                                                .notBefore = now,
+                                                .notAfter = now + std::chrono::hours(24)});
   ASSERT_TRUE(ca);
   auto hash = caCertHash(*ca);
   ASSERT_TRUE(hash);
@@ -559,8 +565,8 @@ TEST(CaCertHashTest, Sha256OfTheSubjectPublicKeyInfo) {
   // It is what the join config takes.
   ManifestSet set = seed();
   auto token = BootstrapToken::fromText(kToken);
-  EXPECT_TRUE(kubeadmJoinConfig(*set.cluster(), set.vips.front(), machine(set, "node01"), *token,
-                                *hash));
+  EXPECT_TRUE(
+      kubeadmJoinConfig(*set.cluster(), set.vips.front(), machine(set, "node01"), *token, *hash));
 }
 
 TEST(CaCertHashTest, NoCertificateIsAnError) {
