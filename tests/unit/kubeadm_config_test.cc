@@ -186,6 +186,15 @@ TEST(KubeadmInitConfigTest, AControlPlaneTaintOfTheMachineReplacesKubeadmsDefaul
             (std::vector<std::string>{"node-role.kubernetes.io/control-plane:PreferNoSchedule"}));
 }
 
+TEST(KubeadmInitConfigTest, StringsThatLookLikeOtherTypesStayStrings) {
+  ManifestSet set = seed();
+  set.machines.front().spec.taints = {{"gpu", "true", "NoSchedule"}, {"zone", "1", "NoSchedule"}};
+  const std::string text = initText(set);
+  // Quoted, so kubeadm's decoder reads strings (a bare true or 1 would not decode as one).
+  EXPECT_NE(text.find("value: \"true\""), std::string::npos) << text;
+  EXPECT_NE(text.find("value: \"1\""), std::string::npos) << text;
+}
+
 TEST(KubeadmInitConfigTest, InitCarriesNoTokenAndShortensKubeadmsOwn) {
   ManifestSet set = seed();
   const std::string text = initText(set);
