@@ -8,7 +8,8 @@
 # cache directory, through each control plane: nodes Ready with STATUS/ROLES/VERSION, -o
 # wide, --raw, 403 for anonymous, apply (client- and server-side), delete, wait, get -w
 # seeing an update made through another control plane, the piherd CRDs and examples with
-# their printer columns; then host 3 powered off: reads and writes still work and it turns
+# their printer columns; piherd's own Kubernetes client (kube/, tests/fleet/kube_client_fleet_check.cc)
+# through each control plane; then host 3 powered off: reads and writes still work and it turns
 # NotReady within node-monitor-grace-period (50 s) plus the 5 s monitor period; host 2
 # powered off too: writes fail (no etcd quorum); both back: writes work again.
 # Needs the fleet booted with at least 4 hosts (PIHERD_FLEET_INVENTORY). Prints TAP-like
@@ -289,6 +290,20 @@ check "get machines,virtualips,clusters shows the CRDs' printer columns" \
   -a -n "$(grep -E '^machine.piherd.io/master01 +control-plane +192\.168\.3\.11 ' <<<"$cols")"
 check "certs check-expiration lists the apiserver certificate" \
   on 1 'kubeadm certs check-expiration | grep -E "^apiserver +[A-Z][a-z]{2} [0-9]{2}, [0-9]{4} .* ca +no$" >/dev/null'
+
+# ---- piherd's own Kubernetes client (kube/), against the same cluster -------------------
+kube_check=${PIHERD_KUBE_CHECK:-}
+if [[ -x "$kube_check" ]]; then
+  PIHERD_KUBECONFIG="$work/admin.conf" \
+    PIHERD_KUBE_SERVERS="https://${addrs[0]}:6443,https://${addrs[1]}:6443,https://${addrs[2]}:6443" \
+    "$kube_check" >"$work/kube-check.log" 2>&1; rc=$?
+  grep -E '^\[ +(OK|FAILED) +\]' "$work/kube-check.log" | sed 's/^/# /'
+  check "piherd's Kubernetes client: list, pages, watch, update, apply, status, errors (kube_client_fleet_check)" \
+    test $rc -eq 0
+  ((rc == 0)) || grep -B2 -A12 'Failure' "$work/kube-check.log" | head -60
+else
+  bad "piherd's Kubernetes client check: PIHERD_KUBE_CHECK does not name the built piherd_kube_fleet_check (run this test through ctest)"
+fi
 
 # ---- failures --------------------------------------------------------------------------
 # Writes go through `create -f` (JSON): `kubectl create namespace` sends protobuf, which the

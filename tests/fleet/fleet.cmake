@@ -50,9 +50,14 @@ set_tests_properties(fleet_selftest PROPERTIES
 # The Kubernetes stand-ins (kubeadm, kubelet, kube-apiserver) on 3 control planes and a worker
 # with a real etcd, judged by the real kubectl (docs/test-packages.md). Needs 4 hosts; undoes
 # what it did to them at exit.
+# It also runs piherd's own Kubernetes client against that cluster (PIHERD_KUBE_CHECK).
+set(_controlplane_env ${_fleet_env})
+if(TARGET piherd_kube_fleet_check)
+  list(APPEND _controlplane_env "PIHERD_KUBE_CHECK=$<TARGET_FILE:piherd_kube_fleet_check>")
+endif()
 add_test(NAME fleet_controlplane COMMAND ${CMAKE_CURRENT_LIST_DIR}/controlplane_test.sh)
 set_tests_properties(fleet_controlplane PROPERTIES
-  FIXTURES_REQUIRED fleet LABELS fleet TIMEOUT 900 RUN_SERIAL TRUE ENVIRONMENT "${_fleet_env}")
+  FIXTURES_REQUIRED fleet LABELS fleet TIMEOUT 900 RUN_SERIAL TRUE ENVIRONMENT "${_controlplane_env}")
 
 if(TARGET piherd_fleet_tests)
   gtest_discover_tests(piherd_fleet_tests
