@@ -1,6 +1,8 @@
 #include "api/document_text.h"
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,11 +11,44 @@
 #include <cstdint>
 #include <cstdlib>
 #include <set>
+#include <sstream>
 
 #include "api/diagnostic.h"
 
 namespace piherd {
 namespace {
+
+// Counts the documents of a YAML stream, events ignored. yaml-cpp 0.7's LoadAll never ends on
+// some malformed input (a stream that is just ",": jbeder/yaml-cpp#1040, fixed upstream by
+// #1319 after 0.7): the parser keeps reporting a null document without consuming anything.
+// A real stream cannot hold more documents than it has bytes plus one, so more than that
+// means the parser is stuck, and the text is refused before LoadAll sees it.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Throws what the parser throws (syntax errors, DeepRecursion); false when it is stuck.
+bool parserTerminates(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  for (size_t documents = 0; parser.HandleNextDocument(counter);) {
+    if (++documents > text.size() + 1) return false;
+  }
+  return true;
+}
+
 
 // Small matchers for the YAML scalar forms we care about (std::regex is avoided: slow, and
 // GCC 12 warns inside it under the sanitizers).
@@ -341,7 +376,14 @@ ParsedDocuments parseYamlText(std::string_view text) {
   }
   std::vector<YAML::Node> nodes;
   try {
-    nodes = YAML::LoadAll(std::string(text));
+    const std::string copy(text);
+    if (!parserTerminates(copy)) {
+      result.issues.push_back({0, "",
+                               "YAML syntax error: the parser makes no progress on this text "
+                               "(a stray ',' or flow indicator outside a flow collection?)"});
+      return result;
+    }
+    nodes = YAML::LoadAll(copy);
   } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own guard, past ~2000 levels
     result.issues.push_back({0, "",
                              "nested deeper than " + std::to_string(kMaxManifestDepth) +

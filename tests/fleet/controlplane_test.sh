@@ -90,6 +90,9 @@ poll() {  # poll SECONDS CMD...: until CMD succeeds; returns its last status
 }
 
 # ---- install (hosts in parallel) -------------------------------------------------------
+# Other suites may have run on these hosts first (ctest orders by cost): their certificates
+# in /etc/kubernetes/pki, their kubeadm/kubelet packages. Start from hosts as booted.
+cleanup_hosts
 install_host() {
   on "$1" "set -e
     mkdir -p /etc/apt/keyrings

@@ -68,6 +68,21 @@ TEST(ApiParseTest, ReadsEveryDocumentOfAYamlStream) {
   EXPECT_EQ(r.set.vips[0].source.document, 2);
 }
 
+// yaml-cpp 0.7's LoadAll loops forever (and grows without bound) on a stream that is just a
+// stray ',' (jbeder/yaml-cpp#1040; found by tests/fuzz/manifest): refused, at once.
+TEST(ApiParseTest, TextTheYamlParserCannotGetThroughIsASyntaxErrorNotAHang) {
+  for (const std::string text : {",", ",# spe0c.addc", "\n,\n", ", x"}) {
+    SCOPED_TRACE(text);
+    LoadResult r = parse(text);
+    ASSERT_FALSE(r.ok());
+    auto said = lines(r.diagnostics);
+    ASSERT_EQ(said.size(), 1u);
+    EXPECT_NE(said[0].find("YAML syntax error"), std::string::npos) << said[0];
+  }
+  EXPECT_EQ(parse(std::string("---\n") + kMachine + "---\n").set.machines.size(), 1u)
+      << "empty documents around a real one still parse";
+}
+
 TEST(ApiParseTest, ReadsJsonObjectsArraysAndLists) {
   auto one = parse(R"({"apiVersion": "piherd.io/v1alpha1", "kind": "Machine",
       "metadata": {"name": "n1"}, "spec": {"cluster": "home", "role": "worker",
