@@ -14,7 +14,10 @@ TARGETS=("$@")
 
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is missing (scripts/install-deps.sh)" >&2; exit 1; }
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}  # another clone of the same commit hits too
+fi
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DPIHERD_FUZZ=ON -DPIHERD_BUILD_TESTS=OFF "${launcher[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target $(printf 'fuzz_%s ' "${TARGETS[@]}")
