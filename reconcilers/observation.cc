@@ -34,8 +34,8 @@ const char* kindNameOf(QueryKind kind) {
 //
 // The script first reads every query, then gathers each kind of fact with a fixed number of
 // processes, however many queries of that kind there are (docs/facets.md, "The observation
-// script"): shell builtins for /proc/sys, /proc/swaps, /proc/self/status, modules and small
-// pseudo-files; one stat and one cat | base64 for every file (the bytes travel as one blob,
+// script"): shell builtins for /proc/swaps, /proc/self/status, modules and the length of
+// pseudo-files; one grep for every sysctl; one stat and one cat | base64 for every file (the bytes travel as one blob,
 // each file naming its range in it); one sha256sum for every key file; one grep for every
 // kubeconfig; one dpkg-query for every package and the holds (dpkg's selections, as
 // apt-mark showhold reports them, without loading the apt cache); one systemctl
@@ -96,12 +96,33 @@ done
 set -f
 IFS=$nl
 
-# 2. Builtins only: sysctls, modules, swaps, capabilities, dpkg's journal.
-for a in $sysctls; do
-  a=${a# x} k=$a p=
+# 2. Sysctls: one grep for all their values (a sysctl answers a read at an offset past 0
+# with nothing, so the shell's byte-at-a-time read cannot be used); each value as
+# $(cat FILE) gives it, runs of spaces and tabs squeezed to one space.
+sysctl_path() {
+  k=$1 p=
   while :; do case $k in *.*) p="$p${k%%.*}/" k=${k#*.} ;; *) break ;; esac; done
-  p="/proc/sys/$p$k" v= l=
-  if [ -f "$p" ] && { while IFS= read -r l; do v="$v$l$nl"; done; v="$v$l"; } 2>/dev/null < "$p"; then
+  p="/proc/sys/$p$k"
+}
+set --
+for a in $sysctls; do
+  sysctl_path "${a# x}"
+  [ -f "$p" ] && [ -r "$p" ] && set -- "$@" "$p"
+done
+g= rc=0
+if [ $# -gt 0 ]; then
+  g=$(grep -a -H -e '' -- "$@" 2>/dev/null)
+  rc=$?
+fi
+set -- $g
+for a in $sysctls; do
+  a=${a# x}
+  sysctl_path "$a"
+  if [ -f "$p" ] && { if [ $rc -le 1 ]; then [ -r "$p" ]; else v=$(cat -- "$p" 2>/dev/null); fi; }; then
+    if [ $rc -le 1 ]; then
+      v=
+      while [ $# -gt 0 ]; do case $1 in "$p:"*) v="$v${1#"$p:"}$nl"; shift ;; *) break ;; esac; done
+    fi
     while :; do case $v in *"$nl") v=${v%"$nl"} ;; *) break ;; esac; done
     while :; do case $v in *"$tab"*) v="${v%%"$tab"*} ${v#*"$tab"}" ;; *) break ;; esac; done
     while :; do case $v in *"  "*) v="${v%%"  "*} ${v#*"  "}" ;; *) break ;; esac; done
@@ -111,6 +132,8 @@ for a in $sysctls; do
     emit sysctl "$a" missing 1
   fi
 done
+
+# Builtins only: modules, swaps, capabilities, dpkg's journal.
 for a in $modules; do
   a=${a# x}
   if [ -d "/sys/module/$a" ]; then emit module "$a" loaded 1
@@ -151,7 +174,7 @@ for a in $digests; do
   a=${a# x}
   if [ -f "$a" ]; then set -- "$@" "$a"; nd=$((nd + 1)); else emit digest "$a" missing 1; fi
 done
-cbin= cdir=/run/piherd
+cbin= cdir=${PIHERD_OBSERVATION_CACHE_DIR:-/run/piherd}  # the variable: for tests
 if [ -n "$cdef" ]; then
   IFS=:
   for d in $PATH; do
