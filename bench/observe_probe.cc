@@ -8,7 +8,8 @@
 // `sh` included). Hosts are measured one after the other, so each figure is one host's cost
 // with the machine otherwise as idle as it is.
 //
-//   piherd_bench_observe -f DIR [--runs N] [--stdin MACHINE] [--compare SCRIPT] [--script]
+//   piherd_bench_observe -f DIR [--runs N] [--stdin MACHINE] [--compare SCRIPT]
+//                        [--script-file SCRIPT] [--script]
 //
 // Output, one line per run: "run MACHINE MS PROCESSES OUTPUT_BYTES", then per machine
 // "host MACHINE MEDIAN_MS MIN_MS MEDIAN_PROCESSES QUERIES". --stdin prints the machine's query
@@ -16,6 +17,7 @@
 // --compare runs SCRIPT (bench/reference/observation-v1.sh, the script before the rewrite)
 // and piherd's script on every host and checks that both give exactly the same facts
 // ("same MACHINE" or "DIFFERENT MACHINE" and the differing facts; exit 1 on a difference).
+// --script-file times SCRIPT instead of piherd's script.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -62,7 +64,7 @@ int main(int argc, char** argv) {
   using namespace piherd;
   std::vector<std::string> manifests;
   int runs = 5;
-  std::string stdinFor, compareWith;
+  std::string stdinFor, compareWith, timedScript = observationScript();
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "-f" && i + 1 < argc) {
@@ -72,20 +74,20 @@ int main(int argc, char** argv) {
     } else if (a == "--script") {
       std::cout << observationScript();
       return 0;
-    } else if (a == "--compare" && i + 1 < argc) {
+    } else if ((a == "--compare" || a == "--script-file") && i + 1 < argc) {
       std::ifstream in(argv[++i]);
       std::stringstream text;
       text << in.rdbuf();
-      compareWith = text.str();
-      if (compareWith.empty()) {
-        std::cerr << "--compare: cannot read " << argv[i] << "\n";
+      if (text.str().empty()) {
+        std::cerr << a << ": cannot read " << argv[i] << "\n";
         return 1;
       }
+      (a == "--compare" ? compareWith : timedScript) = text.str();
     } else if (a == "--stdin" && i + 1 < argc) {
       stdinFor = argv[++i];
     } else {
       std::cerr << "usage: piherd_bench_observe -f DIR [--runs N] [--stdin MACHINE] [--script] "
-                   "[--compare SCRIPT]\n";
+                   "[--compare SCRIPT] [--script-file SCRIPT]\n";
       return 1;
     }
   }
@@ -146,7 +148,7 @@ int main(int argc, char** argv) {
     }
     std::vector<double> ms, procs;
     for (int r = 0; r < runs; ++r) {
-      auto res = h.transport->run({"bash", "-c", kTimer, "piherd-bench", observationScript()},
+      auto res = h.transport->run({"bash", "-c", kTimer, "piherd-bench", timedScript},
                                   ExecOptions{.stdinData = queries.toStdin(),
                                               .maxOutputBytes = kMaxObservationBytes});
       long long us = 0, p = 0, bytes = 0;

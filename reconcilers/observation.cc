@@ -496,8 +496,10 @@ files_stage() {
   fi
 
 }
-active_stage | { enabled_stage; copy; } | { audit_stage; copy; } | { packages_stage; copy; } |
-  { files_stage; copy; emit end - - -; }
+# Each stage's own commands read /dev/null: the pipe is for copy alone.
+active_stage < /dev/null | { enabled_stage < /dev/null; copy; } |
+  { audit_stage < /dev/null; copy; } | { packages_stage < /dev/null; copy; } |
+  { files_stage < /dev/null; copy; emit end - - -; }
 )SH";
 
 }  // namespace

@@ -143,20 +143,26 @@ const char* const kSysctls[] = {"kernel.ostype", "kernel.osrelease", "kernel.pid
 // n of every kind whose number a facet can grow, plus one of every fixed kind.
 QuerySet queriesOf(ScriptWorld& w, int n) {
   QuerySet q;
+  auto named = [](const char* prefix, int i, const char* suffix = "") {
+    std::ostringstream o;  // (GCC 12 warns falsely on "literal" + std::string at -O3)
+    o << prefix << i << suffix;
+    return o.str();
+  };
   for (int i = 0; i < n; ++i) {
-    std::string name = "f" + std::to_string(i) + ".conf";
-    writeText(w.file(name), "key" + std::to_string(i) + " = value\n");
-    q.add(QueryKind::kFile, w.file(name).string());
-    q.add(QueryKind::kFile, w.file("missing" + std::to_string(i)).string());
-    writeText(w.file("k" + std::to_string(i) + ".key"), "secret " + std::to_string(i), fs::perms(0600));
-    q.add(QueryKind::kFileDigest, w.file("k" + std::to_string(i) + ".key").string());
-    writeText(w.file("a" + std::to_string(i) + ".conf"),
-              "users:\n- user:\n    client-certificate-data: " + base64Encode("cert" + std::to_string(i)) + "\n");
-    q.add(QueryKind::kKubeconfigCert, w.file("a" + std::to_string(i) + ".conf").string());
+    writeText(w.file(named("f", i, ".conf")), named("key", i, " = value\n"));
+    q.add(QueryKind::kFile, w.file(named("f", i, ".conf")).string());
+    q.add(QueryKind::kFile, w.file(named("missing", i)).string());
+    writeText(w.file(named("k", i, ".key")), named("secret ", i), fs::perms(0600));
+    q.add(QueryKind::kFileDigest, w.file(named("k", i, ".key")).string());
+    std::string kubeconfig = "users:\n- user:\n    client-certificate-data: ";
+    kubeconfig += base64Encode(named("cert", i));
+    kubeconfig += "\n";
+    writeText(w.file(named("a", i, ".conf")), kubeconfig);
+    q.add(QueryKind::kKubeconfigCert, w.file(named("a", i, ".conf")).string());
     q.add(QueryKind::kSysctl, kSysctls[i % 12]);
-    q.add(QueryKind::kModule, "mod" + std::to_string(i));
-    q.add(QueryKind::kPackage, i == 0 ? "dpkg" : "piherd-no-such-package-" + std::to_string(i));
-    q.add(QueryKind::kUnit, i % 2 ? "u" + std::to_string(i) + ".service" : "u" + std::to_string(i));
+    q.add(QueryKind::kModule, named("mod", i));
+    q.add(QueryKind::kPackage, i == 0 ? "dpkg" : named("piherd-no-such-package-", i));
+    q.add(QueryKind::kUnit, i % 2 ? named("u", i, ".service") : named("u", i));
   }
   for (QueryKind k : {QueryKind::kHolds, QueryKind::kSwaps, QueryKind::kCapEff,
                       QueryKind::kContainerdDefault, QueryKind::kDpkgState,

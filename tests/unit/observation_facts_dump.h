@@ -11,7 +11,10 @@
 namespace piherd::testing {
 
 inline std::string factText(const std::string& s) {
-  return "\"" + printableExcerpt(s, s.size()) + "\"";
+  std::string out(1, '"');
+  out += printableExcerpt(s, s.size());
+  out += '"';
+  return out;
 }
 
 inline std::string dumpFacts(const HostFacts& f, const QuerySet& asked) {
