@@ -261,6 +261,7 @@ def main():
     ap.add_argument("--warm-passes", type=int, default=4)
     ap.add_argument("--resync", type=int, default=3, help="seconds between resync passes")
     ap.add_argument("--no-ansible", action="store_true")
+    ap.add_argument("--ansible-runs", type=int, default=3, help="Ansible runs per size (slow)")
     args = ap.parse_args()
     piherd = os.path.join(args.build, "piherd")
     probe = os.path.join(args.build, "tests/piherd_bench_observe")
@@ -306,7 +307,7 @@ def main():
                     row["ansible"] = None
                 else:
                     log(f"{n} hosts: Ansible")
-                    a = ansible_check(fleet, work, n, args.runs)
+                    a = ansible_check(fleet, work, n, args.ansible_runs)
                     row["ansible"] = median(a) if a else None
             if args.warm_passes > 0 and not args.no_apply:
                 log(f"{n} hosts: piherd run, {args.warm_passes} warm passes")
@@ -333,7 +334,8 @@ def write_report(args, rows, started):
              "else the machine runs, so they are noisy and err on the slow side.\n")
     o.append(f"- **Date**: {started:%Y-%m-%d %H:%M} UTC")
     o.append(f"- **Machine**: {machine()}")
-    o.append(f"- **Runs**: {args.runs} per figure (medians); sizes {args.sizes}\n")
+    o.append(f"- **Runs**: {args.runs} per figure (medians), {args.ansible_runs} for Ansible; "
+             f"{args.warm_passes} warm passes; sizes {args.sizes}\n")
     o.append("## Method\n")
     o.append("- Each size boots a fresh fleet (`tests/fleet/fleet up N`, instance "
              f"{args.instance}), writes the manifests of `bench/manifests.py` (host 1 the control "

@@ -244,24 +244,36 @@ packages_stage() {
     g=$(grep -a -H -e '' -- "$@" 2>/dev/null)
     rc=$?
   fi
-  set -- $g
-  for a in $sysctls; do
-    a=${a# x}
-    sysctl_path "$a"
-    if [ -f "$p" ] && { if [ $rc -le 1 ]; then [ -r "$p" ]; else v=$(cat -- "$p" 2>/dev/null); fi; }; then
-      if [ $rc -le 1 ]; then
-        v=
-        while [ $# -gt 0 ]; do case $1 in "$p:"*) v="$v${1#"$p:"}$nl"; shift ;; *) break ;; esac; done
+  # The answers, from grep's lines ($rc 0 or 1) or from one cat per sysctl ($rc 2: grep
+  # failed, or printed a line that is no sysctl's).
+  sysctl_answers() {
+    o= used=0
+    for a in $sysctls; do
+      a=${a# x}
+      sysctl_path "$a"
+      if [ -f "$p" ] && { if [ $rc -le 1 ]; then [ -r "$p" ]; else v=$(cat -- "$p" 2>/dev/null); fi; }; then
+        if [ $rc -le 1 ]; then
+          v=
+          for l in $g; do case $l in "$p:"*) v="$v${l#"$p:"}$nl" used=$((used + 1)) ;; esac; done
+        fi
+        while :; do case $v in *"$nl") v=${v%"$nl"} ;; *) break ;; esac; done
+        while :; do case $v in *"$tab"*) v="${v%%"$tab"*} ${v#*"$tab"}" ;; *) break ;; esac; done
+        while :; do case $v in *"  "*) v="${v%%"  "*} ${v#*"  "}" ;; *) break ;; esac; done
+        o="$o${nl}sysctl$tab$a${tab}value$tab$v"
+        if [ -w "$p" ]; then o="$o${nl}sysctl$tab$a${tab}writable${tab}1"
+        else o="$o${nl}sysctl$tab$a${tab}writable${tab}0"; fi
+      else
+        o="$o${nl}sysctl$tab$a${tab}missing${tab}1"
       fi
-      while :; do case $v in *"$nl") v=${v%"$nl"} ;; *) break ;; esac; done
-      while :; do case $v in *"$tab"*) v="${v%%"$tab"*} ${v#*"$tab"}" ;; *) break ;; esac; done
-      while :; do case $v in *"  "*) v="${v%%"  "*} ${v#*"  "}" ;; *) break ;; esac; done
-      emit sysctl "$a" value "$v"
-      if [ -w "$p" ]; then emit sysctl "$a" writable 1; else emit sysctl "$a" writable 0; fi
-    else
-      emit sysctl "$a" missing 1
-    fi
-  done
+    done
+  }
+  sysctl_answers
+  if [ $rc -le 1 ]; then
+    n=0
+    for l in $g; do n=$((n + 1)); done
+    [ $used -eq $n ] || { rc=2; sysctl_answers; }
+  fi
+  [ -n "$o" ] && printf '%s\n' "${o#"$nl"}"
 
   # Builtins only: modules, swaps, capabilities, dpkg's journal.
   for a in $modules; do
@@ -306,8 +318,10 @@ packages_stage() {
     done
     if [ "$pq" != '|' ] || [ -n "$holds" ]; then
       out=$(dpkg-query -W -f='${Package} ${db:Status-Want} ${Architecture} ${db:Status-Status} ${Version}\n' -- '*' 2>/dev/null)
-      pv= hl= native=
+      pv= hl= native= bad=
+      [ -n "$out" ] || bad=1
       for l in $out; do  # NAME WANT ARCH STATUS VERSION (ARCH and VERSION may be empty)
+        case $l in *" "*" "*" "*" "*" "*) bad=1; break ;; ?*" "*" "*" "*" "*) ;; *) bad=1; break ;; esac
         n=${l%% *} r=${l#* }
         w=${r%% *} r=${r#* }
         ar=${r%% *} r=${r#* }
@@ -315,14 +329,19 @@ packages_stage() {
         [ "$w" = hold ] && hl="$hl$nl$n $ar"
         [ "$n" = dpkg ] && native=$ar
       done
+      # Output that is not what dpkg-query prints: every package the old way, and the holds
+      # from apt-mark, so that whatever a broken or lying host says reaches the parser as is.
       for a in $pkgs; do
         a=${a# x}
         case $pq in *"|$a|"*) ;; *) continue ;; esac
+        if [ -n "$bad" ]; then package_one "$a"; continue; fi
         v=
         for e in $pv; do [ "${e%% *}" = "$a" ] && v="$v${e#* }"; done
         emit package "$a" status "$v"
       done
-      if [ -n "$holds" ]; then
+      if [ -n "$holds" ] && [ -n "$bad" ]; then
+        emit holds - list "$(apt-mark showhold 2>/dev/null | tr '\n' ' ')"
+      elif [ -n "$holds" ]; then
         v=
         for e in $hl; do
           case ${e#* } in ''|all|"$native") v="$v${e%% *} " ;; *) v="$v${e%% *}:${e#* } " ;; esac
@@ -363,7 +382,11 @@ files_stage() {
   st= n=0
   if [ $# -gt 0 ]; then
     st=$(stat --printf='%s\t%d-%i-%Y-%Z\t%F\t%a %U %G\n' -- "$@" 2>/dev/null) || st=
-    for l in $st; do n=$((n + 1)); done
+    for l in $st; do
+      case $l in [0-9]*"$tab"*"$tab"*"$tab"*) ;; *) n=-1; break ;; esac
+      case ${l%%"$tab"*} in *[!0-9]*) n=-1; break ;; esac
+      n=$((n + 1))
+    done
   fi
   blob= dl= ckey= cands= cached=
   if [ $n -eq $# ]; then
@@ -478,20 +501,24 @@ files_stage() {
     kl=
     for a; do kl="$kl$nl x$a"; done
     g=$(grep -a -H -m1 -e '^[[:space:]]*client-certificate-data:[[:space:]]*[A-Za-z0-9+/=]*[[:space:]]*$' -- "$@" 2>/dev/null)
-    if [ $? -le 1 ]; then
-      set -- $g
-      for a in $kl; do
-        a=${a# x} v=
-        case ${1-} in
-        "$a:"*)
-          v=${1#"$a:"} v=${v#*client-certificate-data:}
-          v=${v#"${v%%[![:space:]]*}"} v=${v%"${v##*[![:space:]]}"}
-          shift ;;
-        esac
-        emit kubeconfig-cert "$a" data "$v"
-      done
+    rc=$?
+    set -- $g
+    o=
+    for a in $kl; do
+      a=${a# x} v=
+      case ${1-} in
+      "$a:"*)
+        v=${1#"$a:"} v=${v#*client-certificate-data:}
+        v=${v#"${v%%[![:space:]]*}"} v=${v%"${v##*[![:space:]]}"}
+        shift ;;
+      esac
+      o="$o${nl}kubeconfig-cert$tab$a${tab}data$tab$v"
+    done
+    # grep failed, or printed a line that is no kubeconfig's: each file the old way.
+    if [ $rc -le 1 ] && [ $# -eq 0 ]; then
+      printf '%s\n' "${o#"$nl"}"
     else
-      for a; do kcert_one "$a"; done
+      for a in $kl; do kcert_one "${a# x}"; done
     fi
   fi
 

@@ -105,6 +105,10 @@ class ScriptWorld {
   ~ScriptWorld() { fs::remove_all(root_); }
 
   fs::path file(const std::string& name) const { return root_ / "files" / name; }
+  // A command of the host replaced by `body` (a lying or broken host).
+  void fake(const std::string& name, const std::string& body) {
+    writeText(root_ / "fake" / name, "#!/bin/sh\n" + body, fs::perms(0755));
+  }
   fs::path cacheDir() const { return root_ / "cache"; }
 
   // Runs `script` with `queries`; returns its output and the commands it ran, in order.
@@ -288,6 +292,41 @@ TEST(ObservationBatchTest, AFileThatChangesBetweenStatAndReadIsReadAgainAlone) {
   EXPECT_EQ(facts->file(w.file("a").string()).content, "aaaa\n");
   EXPECT_FALSE(facts->file("/proc/self/cmdline").content.empty());
   EXPECT_THAT(out, ::testing::Not(HasSubstr("blob\t")));
+}
+
+// A batch whose command prints what that command never prints hands the kind back to one
+// process per fact: whatever the host says then reaches the strict parser as it is, and is
+// refused there exactly as before.
+TEST(ObservationBatchTest, ALyingCommandIsAnsweredTheOldWayAndRefused) {
+  struct Lie {
+    std::string command, body;
+    QueryKind kind;
+    std::string arg, message;
+  };
+  for (const Lie& lie : {
+           Lie{"dpkg-query", "printf 'installed 1.34.2;reboot'\n", QueryKind::kPackage, "dpkg",
+               "package dpkg: status \"installed 1.34.2;reboot\""},
+           Lie{"stat", "printf '644 root root; reboot\\n'\n", QueryKind::kFile, "", "stat"},
+           Lie{"grep", "echo '/proc/sys/kernel/ostype:Linux'; echo 'evil:1'\n", QueryKind::kSysctl,
+               "kernel.ostype", ""},
+       }) {
+    SCOPED_TRACE(lie.command);
+    ScriptWorld w(false);
+    w.fake(lie.command, lie.body);
+    writeText(w.file("x"), "x\n");
+    QuerySet q;
+    q.add(lie.kind, lie.arg.empty() ? w.file("x").string() : lie.arg);
+    auto [out, commands] = w.run(observationScript(), q);
+    auto facts = HostFacts::parse(out, &q);
+    if (lie.message.empty()) {  // grep lied about a sysctl: the values come from cat instead
+      ASSERT_TRUE(facts) << facts.error().message;
+      EXPECT_EQ(facts->sysctl("kernel.ostype").value, "Linux");
+      EXPECT_NE(std::find(commands.begin(), commands.end(), "cat"), commands.end());
+    } else {
+      ASSERT_FALSE(facts) << out;
+      EXPECT_THAT(facts.error().message, HasSubstr(lie.message));
+    }
+  }
 }
 
 // The blob and its ranges, read as strictly as every other answer.
