@@ -193,8 +193,8 @@ def warm_passes(piherd, manifests, work, passes, resync):
     """Runs `piherd run` until `passes` resync passes after the first are done; returns the
     duration of each and the RSS samples (KiB) and peak (VmHWM, KiB)."""
     port = free_port()
-    state = os.path.join(work, "run-state")
-    proc = subprocess.Popen([piherd, "run", "-f", manifests, "--state-dir", state, "--resync", f"{resync}s",
+    # The state directory of `piherd apply` (beside the manifests): the same cluster PKI.
+    proc = subprocess.Popen([piherd, "run", "-f", manifests, "--resync", f"{resync}s",
                              "--metrics-addr", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "run.log"), "w"))
     durations, rss, last = [], [], None
@@ -261,6 +261,8 @@ def main():
     ap.add_argument("--warm-passes", type=int, default=4)
     ap.add_argument("--resync", type=int, default=3, help="seconds between resync passes")
     ap.add_argument("--no-ansible", action="store_true")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the rows of other sizes from the last run's OUT.json (a long size run alone)")
     ap.add_argument("--ansible-runs", type=int, default=3, help="Ansible runs per size (slow)")
     args = ap.parse_args()
     piherd = os.path.join(args.build, "piherd")
@@ -315,9 +317,19 @@ def main():
                 row["warm"] = median(d) if d else None
                 row["rss"] = median(rss) / 1024 if rss else None
                 row["peak"] = peak / 1024
+            row["load"] = os.getloadavg()[0]
             rows.append(row)
             log(f"{n} hosts: {row}")
         fleet.down()
+    saved = os.path.splitext(args.out)[0] + ".json"
+    if args.merge and os.path.exists(saved):
+        with open(saved) as f:
+            old = json.load(f)
+        mine = {r["n"] for r in rows}
+        rows = sorted([r for r in old["rows"] if r["n"] not in mine] + rows, key=lambda r: r["n"])
+        started = min(started, datetime.datetime.fromisoformat(old["started"]))
+    with open(saved, "w") as f:
+        json.dump({"started": started.isoformat(), "rows": rows}, f, indent=1)
     write_report(args, rows, started)
 
 
@@ -361,8 +373,8 @@ def write_report(args, rows, started):
              "per pass, the first pass (a cold start) left out; **RSS**: the controller's VmRSS "
              "sampled every 0.2 s over those passes (median) and its VmHWM (peak).\n")
     o.append("## Results\n")
-    o.append("| hosts | cold plan | login floor | plan / floor (target <= 1.1) | Ansible check | Ansible / plan | observation per host (target <= 15 ms) | processes per observation | before the rewrite |")
-    o.append("|---|---|---|---|---|---|---|---|---|")
+    o.append("| hosts | cold plan | login floor | plan / floor (target <= 1.1) | Ansible check | Ansible / plan | observation per host (target <= 15 ms) | processes per observation | before the rewrite | load average |")
+    o.append("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         ratio = r["plan"] / r["floor"]
         ans = r.get("ansible")
@@ -371,7 +383,7 @@ def write_report(args, rows, started):
                  f"{fmt(ans / r['plan'] if ans else None, 'x', 1)} | {fmt(r['obs'], ' ms', 1)} "
                  f"(slowest host {fmt(r['obs_max'], ' ms', 1)}) {verdict(r['obs'] <= TARGETS['observation_ms'])} | "
                  f"{'/'.join(str(p) for p in r['procs'])} | {fmt(r['ref_obs'], ' ms', 1)}, "
-                 f"{'/'.join(str(p) for p in r['ref_procs'])} processes |")
+                 f"{'/'.join(str(p) for p in r['ref_procs'])} processes | {fmt(r.get('load'), '', 1)} |")
     if any("warm" in r for r in rows):
         o.append("")
         o.append("| hosts | warm resync pass | Ansible check / warm pass (target) | controller RSS steady | peak (target) |")

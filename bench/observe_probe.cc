@@ -39,11 +39,14 @@
 namespace {
 
 // Runs on the host under bash. $1 is the observation script; stdin is the query document,
-// passed on to the script. Prints "MICROSECONDS PROCESSES OUTPUT_BYTES".
+// read whole first (so that the time the query takes to arrive over SSH is not counted) and
+// handed to the script as a here-string. Prints "MICROSECONDS PROCESSES OUTPUT_BYTES".
 const char* const kTimer = R"SH(
+q=$(cat; echo x)
+q=${q%x}
 (:) & p0=$!; wait
 t0=$EPOCHREALTIME
-out=$(sh -c "$1" piherd-observe)
+out=$(sh -c "$1" piherd-observe <<<"$q")
 t1=$EPOCHREALTIME
 (:) & p1=$!; wait
 us=$(( (${t1%.*} - ${t0%.*}) * 1000000 + (10#${t1#*.} - 10#${t0#*.}) ))
