@@ -38,15 +38,7 @@ std::string Inventory::addressInNetwork(int lastOctet) const {
 
 std::string inventoryPath() {
   const char* env = std::getenv("PIHERD_FLEET_INVENTORY");
-  if (env != nullptr && *env != '\0') return env;
-  // gtest_discover_tests hands a test only the first variable of its ENVIRONMENT list
-  // (tests/fleet/fleet.cmake), PIHERD_FLEET_INSTANCE: its fleet's inventory, never instance
-  // 0's, when the other variables do not arrive.
-  const char* instance = std::getenv("PIHERD_FLEET_INSTANCE");
-  if (instance != nullptr && instance[0] >= '1' && instance[0] <= '9' && instance[1] == '\0') {
-    return std::string("/var/tmp/piherd-fleet/run") + instance + "/inventory.json";
-  }
-  return kDefaultInventory;
+  return (env != nullptr && *env != '\0') ? env : kDefaultInventory;
 }
 
 Result<Inventory> loadInventory(const std::string& path) {
