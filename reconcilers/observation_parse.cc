@@ -3,6 +3,7 @@
 // are compared with the desired state and shown in plans. Still, every value is checked
 // against the syntax its kind can have, so a lying host fails its own observation, with a
 // clear error, instead of planting odd bytes in plans, logs or comparisons.
+#include <algorithm>
 #include <cstdlib>
 #include <initializer_list>
 #include <map>
@@ -64,6 +65,11 @@ bool isCidr(std::string_view s) { return !s.empty() && s.size() <= 18 && onlyCha
 bool isPlainArg(std::string_view s) {
   return !s.empty() && s.size() <= 4096 && isPrintable(s) && s.find(' ') == std::string_view::npos;
 }
+// "OFFSET LENGTH": where a file's bytes are in the observation's blob.
+bool isRange(const std::string& s) {
+  auto w = words(s);
+  return w.size() == 2 && isDigits(w[0]) && isDigits(w[1]) && s == w[0] + " " + w[1];
+}
 bool isHex(std::string_view s) {
   return !s.empty() && s.size() <= 16 &&
          s.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
@@ -72,7 +78,7 @@ bool isHex(std::string_view s) {
 // Whether the fields answered for a query make a complete answer.
 bool complete(QueryKind kind, const std::set<std::string>& f) {
   switch (kind) {
-    case QueryKind::kFile:
+    case QueryKind::kFile:  // "content" stands for content or range (one of them, once)
       return f.contains("missing") || (f.contains("stat") && f.contains("content"));
     case QueryKind::kSysctl:
       return f.contains("missing") || (f.contains("value") && f.contains("writable"));
@@ -98,7 +104,7 @@ bool complete(QueryKind kind, const std::set<std::string>& f) {
     case QueryKind::kDpkgState:
       return f.contains("updates") && f.contains("audit");
     case QueryKind::kSwapSources:
-      return f.contains("units");
+      return f.contains("units") || f.contains("listed");
   }
   return false;
 }
@@ -140,7 +146,7 @@ bool knownField(QueryKind kind, std::string_view field) {
     return false;
   };
   switch (kind) {
-    case QueryKind::kFile: return in({"stat", "content", "missing"});
+    case QueryKind::kFile: return in({"stat", "content", "range", "missing"});
     case QueryKind::kSysctl: return in({"value", "writable", "missing"});
     case QueryKind::kModule: return in({"loaded"});
     case QueryKind::kPackage: return in({"status"});
@@ -148,12 +154,13 @@ bool knownField(QueryKind kind, std::string_view field) {
     case QueryKind::kHolds:
     case QueryKind::kSwaps: return in({"list"});
     case QueryKind::kCapEff: return in({"value"});
-    case QueryKind::kContainerdDefault: return in({"content"});
+    case QueryKind::kContainerdDefault: return in({"content", "range"});
     case QueryKind::kFileDigest: return in({"stat", "sha256", "missing"});
     case QueryKind::kKubeconfigCert: return in({"data"});
     case QueryKind::kAddresses: return in({"observed", "inet"});
     case QueryKind::kDpkgState: return in({"updates", "audit"});
-    case QueryKind::kSwapSources: return in({"units", "zram-config", "zram-file"});
+    case QueryKind::kSwapSources:
+      return in({"units", "listed", "unit-file", "zram-config", "zram-file"});
   }
   return false;
 }
@@ -163,6 +170,7 @@ bool valueFits(QueryKind kind, std::string_view field, const std::string& value)
   if (isBase64Field(kind, field)) return true;
   if (!isPrintable(value)) return false;
   if (field == "missing" || field == "writable") return value == "0" || value == "1";
+  if (field == "range") return isRange(value);
   switch (kind) {
     case QueryKind::kFile: {  // stat: "MODE OWNER GROUP"
       auto w = words(value);
@@ -202,7 +210,8 @@ bool valueFits(QueryKind kind, std::string_view field, const std::string& value)
     case QueryKind::kDpkgState:
       return isDigits(value);  // updates
     case QueryKind::kSwapSources:
-      return value == "1";  // zram-file
+      if (field == "unit-file") return !value.empty() && isStateWord(value);
+      return value == "1";  // zram-file, listed
   }
   return false;
 }
@@ -263,6 +272,15 @@ Result<HostFacts> HostFacts::parse(const std::string& output, const QuerySet* as
   HostFacts f;
   bool ended = false;
   std::map<Query, std::set<std::string>> answers;
+  // File bytes may travel in one blob ("blob - data BASE64"), each file (or containerd's
+  // default config, path "") naming its range in it; the ranges must tile the blob exactly.
+  std::optional<std::string> blob;
+  struct Range {
+    size_t offset, length;
+    std::string path;
+    bool containerdDefault;
+  };
+  std::vector<Range> ranges;
   std::istringstream in(output);
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
@@ -271,6 +289,12 @@ Result<HostFacts> HostFacts::parse(const std::string& output, const QuerySet* as
     auto kindOf = kindFromName(p[0]);
     if (p.size() == 4 && p[0] == "end" && p[1] == "-" && p[2] == "-" && p[3] == "-") {
       ended = true;
+      continue;
+    }
+    if (p.size() == 4 && p[0] == "blob" && p[1] == "-" && p[2] == "data") {
+      if (blob) return tl::unexpected(malformed("blob answered twice"));
+      blob = base64Decode(p[3]);
+      if (!blob) return tl::unexpected(malformed("blob is not base64"));
       continue;
     }
     if (p.size() != 4 || !kindOf || !knownField(*kindOf, p[2])) {
@@ -288,9 +312,14 @@ Result<HostFacts> HostFacts::parse(const std::string& output, const QuerySet* as
       return tl::unexpected(malformed(what + ": not a plain name"));
     }
     // A listing answers one field per thing it found; the same line twice is still a lie.
-    const std::string answerKey = listing && arg != "-" ? arg + "\t" + field + "\t" + value : field;
+    const std::string answerKey = listing && arg != "-" ? arg + "\t" + field + "\t" + value
+                                  : field == "range"                 ? "content"
+                                                                     : field;
     if (!answers[query].insert(answerKey).second) {
       return tl::unexpected(malformed(what + ": " + field + " answered twice"));
+    }
+    if (field == "unit-file" && !arg.ends_with(".swap")) {
+      return tl::unexpected(malformed(what + ": not a .swap unit"));
     }
     if (!valueFits(kind, field, value)) {
       return tl::unexpected(
@@ -304,7 +333,11 @@ Result<HostFacts> HostFacts::parse(const std::string& output, const QuerySet* as
     switch (kind) {
       case QueryKind::kFile: {
         FileFact& ff = f.files_[arg];
-        if (field == "stat") {
+        if (field == "range") {
+          auto w = words(value);
+          ranges.push_back({std::stoul(w[0]), std::stoul(w[1]), arg, false});
+          ff.exists = true;
+        } else if (field == "stat") {
           auto w = words(value);
           ff.exists = true;
           ff.mode = w[0], ff.owner = w[1], ff.group = w[2];
@@ -349,7 +382,12 @@ Result<HostFacts> HostFacts::parse(const std::string& output, const QuerySet* as
         f.capEff_ = std::strtoull(value.c_str(), nullptr, 16);
         break;
       case QueryKind::kContainerdDefault:
-        f.containerdDefault_ = std::move(*bytes);
+        if (field == "range") {
+          auto w = words(value);
+          ranges.push_back({std::stoul(w[0]), std::stoul(w[1]), "", true});
+        } else {
+          f.containerdDefault_ = std::move(*bytes);
+        }
         break;
       case QueryKind::kFileDigest: {
         FileDigestFact& d = f.digests_[arg];
@@ -380,6 +418,8 @@ Result<HostFacts> HostFacts::parse(const std::string& output, const QuerySet* as
             auto w = words(l);
             if (w.size() >= 2 && w[0].ends_with(".swap")) f.swapUnits_.push_back({w[0], w[1]});
           }
+        } else if (field == "unit-file") {
+          f.swapUnits_.push_back({arg, value});
         } else if (field == "zram-config") {
           f.zramConfigs_.push_back({arg, true, std::move(*bytes)});
         } else if (field == "zram-file") {
@@ -390,6 +430,29 @@ Result<HostFacts> HostFacts::parse(const std::string& output, const QuerySet* as
   }
   if (!ended) {
     return makeError(ErrorCode::kUnavailable, "observation: output cut short (no end marker)");
+  }
+  if (!ranges.empty() || blob) {
+    if (!blob) return tl::unexpected(malformed("file ranges without a blob"));
+    std::sort(ranges.begin(), ranges.end(),
+              [](const Range& a, const Range& b) { return a.offset < b.offset; });
+    size_t at = 0;
+    for (const Range& r : ranges) {
+      if (r.offset != at || r.length > blob->size() - at) {
+        return tl::unexpected(malformed("the blob's ranges do not tile it (at " +
+                                        std::to_string(r.offset) + ")"));
+      }
+      std::string bytes = blob->substr(r.offset, r.length);
+      if (r.containerdDefault) {
+        f.containerdDefault_ = std::move(bytes);
+      } else {
+        f.files_[r.path].content = std::move(bytes);
+      }
+      at += r.length;
+    }
+    if (at != blob->size()) {
+      return tl::unexpected(malformed("the blob's ranges do not tile it (" +
+                                      std::to_string(blob->size() - at) + " bytes unclaimed)"));
+    }
   }
   if (asked) {
     for (const Query& q : asked->queries()) {
