@@ -30,6 +30,7 @@
 #include "controller/cli.h"
 #include "controller/desired_state.h"
 #include "controller/host_runner.h"
+#include "controller/file_store.h"
 #include "controller/pki_setup.h"
 #include "platform/transport_pool.h"
 #include "reconcilers/host_reconciler.h"
@@ -111,7 +112,7 @@ int main(int argc, char** argv) {
     hosts.push_back({.desired = std::move(t.desired), .address = t.ssh.address,
                      .transport = pool.get(t.ssh)});
   }
-  if (auto s = attachClusterPki(hosts, loaded.set, resolveStateDir(o), ReconcileMode::kPlan); !s) {
+  if (auto s = attachClusterPki(hosts, loaded.set, stateDirFor(o), ReconcileMode::kPlan); !s) {
     std::cerr << "certificates: " << s.error().message << "\n";
     return 1;
   }
