@@ -148,9 +148,10 @@ Result<std::string> readSmallFile(const std::string& path, std::string_view what
   if (!in) {
     return makeError(ErrorCode::kNotFound, std::string(what) + ": cannot read " + path);
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  std::string content = buf.str();
+  // Read at most one byte past the cap: a path such as /dev/zero must not take the memory.
+  std::string content(kMaxFileBytes + 1, '\0');
+  in.read(content.data(), static_cast<std::streamsize>(content.size()));
+  content.resize(static_cast<size_t>(in.gcount()));
   if (content.size() > kMaxFileBytes) {
     return makeError(ErrorCode::kInvalidArgument,
                      std::string(what) + ": " + path + " is too large");

@@ -249,12 +249,20 @@ KnownHosts KnownHosts::parse(std::string_view text) {
 
 namespace {
 
+// A known_hosts file of many thousand hosts is a few MiB; a path such as /dev/zero (or a file
+// that keeps growing) must not take the memory.
+constexpr size_t kMaxKnownHostsBytes = 16 << 20;
+
 Result<std::string> readAll(int fd, const std::string& path) {
   std::string text;
   char buf[8192];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n == 0) return text;
+    if (n > 0 && text.size() + static_cast<size_t>(n) > kMaxKnownHostsBytes) {
+      return makeError(ErrorCode::kFailedPrecondition,
+                       "known_hosts " + path + " is larger than 16 MiB; refused");
+    }
     if (n < 0) {
       if (errno == EINTR) continue;
       return makeError(ErrorCode::kFailedPrecondition,

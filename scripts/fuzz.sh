@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-45}
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(manifest facts known_hosts)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(manifest facts known_hosts kubeconfig)
 
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is missing (scripts/install-deps.sh)" >&2; exit 1; }
 launcher=()

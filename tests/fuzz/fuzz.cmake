@@ -5,9 +5,9 @@
 #   fuzz_manifest     api/: manifest text -> parse, default, validate, diagnostics
 #   fuzz_facts        reconcilers/: a host's observation answer -> HostFacts::parse
 #   fuzz_known_hosts  platform/: known_hosts text and host key lines
-# The kubeclient's kubeconfig parser gets a target of its own when it lands (see
-# docs/fuzzing.md, "Adding a target").
-set(piherd_fuzz_targets manifest:piherd_api facts:piherd_reconcilers known_hosts:piherd_platform)
+#   fuzz_kubeconfig   kube/: kubeconfig text -> contexts, clusters, users, refusals
+set(piherd_fuzz_targets manifest:piherd_api facts:piherd_reconcilers known_hosts:piherd_platform
+    kubeconfig:piherd_kube)
 add_custom_target(piherd_fuzz_targets)
 foreach(entry ${piherd_fuzz_targets})
   string(REPLACE ":" ";" parts ${entry})

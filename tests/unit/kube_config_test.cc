@@ -82,6 +82,16 @@ TEST_F(KubeConfigTest, ChosenContextWithFilesRelativeToTheKubeconfig) {
   EXPECT_THAT(c->source, HasSubstr("context 'b'"));
 }
 
+TEST_F(KubeConfigTest, AFileThatNeverEndsIsRefusedNotReadIntoMemory) {
+  std::string text = twoContexts(kDataUser);
+  // Context b's cluster names its CA as a file: point it at /dev/zero.
+  ASSERT_NE(text.find("certificate-authority: ca.crt"), std::string::npos) << text;
+  text.replace(text.find("certificate-authority: ca.crt"), 29, "certificate-authority: /dev/zero");
+  Result<KubeConfig> c = loadKubeconfig(write("config", text), "b");
+  ASSERT_FALSE(c);
+  EXPECT_THAT(c.error().message, HasSubstr("/dev/zero is too large"));
+}
+
 TEST_F(KubeConfigTest, ClientCertificateAndKeyFiles) {
   write("admin.crt", kCert);
   write("admin.key", kKey);

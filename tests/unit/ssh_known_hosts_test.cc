@@ -161,6 +161,12 @@ class KnownHostsFileTest : public ::testing::Test {
   std::string dir_;
 };
 
+TEST_F(KnownHostsFileTest, AnEndlessFileIsRefusedNotReadIntoMemory) {
+  auto hosts = KnownHosts::load("/dev/zero");
+  ASSERT_FALSE(hosts);
+  EXPECT_NE(hosts.error().message.find("larger than 16 MiB"), std::string::npos) << hosts.error().message;
+}
+
 TEST_F(KnownHostsFileTest, MissingFileIsEmpty) {
   auto hosts = KnownHosts::load(dir_ + "/nope");
   ASSERT_TRUE(hosts);
