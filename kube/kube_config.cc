@@ -66,6 +66,10 @@ Status fillCluster(const YAML::Node& cluster, const std::string& name, const std
   const std::string what = "cluster '" + name + "'";
   out.server = scalar(cluster, "server");
   if (out.server.empty()) return makeError(ErrorCode::kInvalidArgument, what + " has no server");
+  if (out.server.rfind("https://", 0) != 0) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     what + ": server must be an https:// URL (the API is always TLS)");
+  }
   if (scalar(cluster, "insecure-skip-tls-verify") == "true") {
     return makeError(ErrorCode::kInvalidArgument,
                      what +

@@ -10,7 +10,8 @@
 // (SANs: the VIP and 127.0.0.1); it answers keepalived's /readyz check with 200, and piherd
 // trusts the same CA through STATE_DIR/pki/ca.crt.
 //
-// Hosts: the first three of the fleet, all control planes (the first by name is the init
+// Hosts: the sixth to eighth of the fleet (h6-h8: no other suite uses them, so the order the
+// suites run in does not matter), all control planes (the first by name is the init
 // control plane and holds the VIP when healthy). Each test starts by converging, so each
 // also runs alone.
 #include <gtest/gtest.h>
@@ -74,13 +75,18 @@ double wallNow() {
 constexpr const char* kEndpointUnit = "piherd-test-apiserver";
 constexpr const char* kPassword = "Fl33t-pw";
 
+// The suite's three control planes are hosts kFirstHost.. of the fleet; host(0) is the first.
+constexpr size_t kFirstHost = 5;
+
 class VipFleetTest : public ::testing::Test {
  protected:
+  static const FleetHost& host(size_t i) { return inv_->hosts[kFirstHost + i]; }
   static void SetUpTestSuite() {
     auto inventory = loadInventory();
     ASSERT_TRUE(inventory) << inventory.error().message;
     inv_ = new Inventory(*inventory);
-    ASSERT_GE(inv_->hosts.size(), 3u) << "the VIP tests need 3 hosts: sudo tests/fleet/fleet up 3";
+    ASSERT_GE(inv_->hosts.size(), kFirstHost + 3)
+        << "the VIP tests use hosts 6-8: sudo tests/fleet/fleet up 8";
     tmp_ = new TempDir();
     // An address and a VRRP router ID of this suite's own: the facet and controller suites
     // leave keepalived running with .100 and router ID 51 on their hosts, and two VRRP
@@ -113,8 +119,8 @@ class VipFleetTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     // Later suites use these hosts' port 6443 (the control-plane stand-ins).
-    for (size_t i = 0; inv_ != nullptr && i < 3 && i < inv_->hosts.size(); ++i) {
-      sh(fleetScript() + " exec " + inv_->hosts[i].name + " systemctl stop '" + kEndpointUnit +
+    for (size_t i = 0; inv_ != nullptr && i < 3 && kFirstHost + i < inv_->hosts.size(); ++i) {
+      sh(fleetScript() + " exec " + host(i).name + " systemctl stop '" + kEndpointUnit +
          "-*'");
     }
     delete tmp_;
@@ -141,8 +147,8 @@ class VipFleetTest : public ::testing::Test {
     std::ofstream m(tmp_->file("machines.yaml"));
     for (size_t i = 0; i < 3; ++i) {
       m << "---\napiVersion: piherd.io/v1alpha1\nkind: Machine\nmetadata: {name: "
-        << inv_->hosts[i].name << "}\nspec: {cluster: fleet, role: control-plane, address: "
-        << inv_->hosts[i].address << "}\n";
+        << host(i).name << "}\nspec: {cluster: fleet, role: control-plane, address: "
+        << host(i).address << "}\n";
     }
   }
 
@@ -151,18 +157,18 @@ class VipFleetTest : public ::testing::Test {
 
   // A command on host i as root over SSH; fails the test when it fails.
   std::string on(size_t i, const std::string& script) {
-    SshTransport t(sshTarget(*inv_, inv_->hosts[i]));
+    SshTransport t(sshTarget(*inv_, host(i)));
     auto r = t.run({"sh", "-c", script});
     EXPECT_TRUE(r) << (r ? "" : r.error().message);
     if (!r) return "";
-    EXPECT_EQ(r->exitStatus, 0) << inv_->hosts[i].name << ": " << script << ": " << r->err;
+    EXPECT_EQ(r->exitStatus, 0) << host(i).name << ": " << script << ": " << r->err;
     return r->out;
   }
 
   // Whether host i has the VIP on an interface: read in its network namespace, so it also
   // works while its link is cut.
   bool holds(size_t i) {
-    CmdRun r = sh("ip netns exec " + inv_->hosts[i].netns + " ip -o -4 addr show");
+    CmdRun r = sh("ip netns exec " + host(i).netns + " ip -o -4 addr show");
     return r.out.find(" " + vip_ + "/") != std::string::npos;
   }
   std::vector<size_t> holders() {
@@ -238,7 +244,7 @@ class VipFleetTest : public ::testing::Test {
 
   // VRRP transitions keepalived reported on host i (the notify script's log).
   std::vector<std::string> transitions(size_t i) {
-    CmdRun r = sh(fleetScript() + " exec " + inv_->hosts[i].name +
+    CmdRun r = sh(fleetScript() + " exec " + host(i).name +
                " cat /run/keepalived-piherd/piherd_apiserver.log 2>/dev/null");
     std::vector<std::string> out;
     std::istringstream in(r.out);
@@ -259,7 +265,7 @@ class VipFleetTest : public ::testing::Test {
   }
   // The cut as `fleet cut` makes it (the host's bridge port down), without the script's
   // start-up time, so a failover can be timed from it.
-  void cut(size_t i) { ASSERT_EQ(sh("ip link set dev " + inv_->hosts[i].veth + " down").exitStatus, 0); }
+  void cut(size_t i) { ASSERT_EQ(sh("ip link set dev " + host(i).veth + " down").exitStatus, 0); }
 
   // Converged, every endpoint up, the init control plane holding the VIP alone.
   void converge() {
@@ -270,7 +276,7 @@ class VipFleetTest : public ::testing::Test {
       // This suite's certificate (a host may still serve an earlier run's): replaced, and
       // the endpoint restarted, only when it differs.
       if (on(i, "cat /etc/piherd-test/apiserver.crt 2>/dev/null || true") != crt) {
-        SshTransport t(sshTarget(*inv_, inv_->hosts[i]));
+        SshTransport t(sshTarget(*inv_, host(i)));
         on(i, "mkdir -p /etc/piherd-test");
         stopEndpoint(i);
         ASSERT_TRUE(t.writeFile({.path = "/etc/piherd-test/apiserver.key", .content = key, .mode = 0600}));
@@ -296,14 +302,14 @@ TEST_F(VipFleetTest, ApplyGivesOneHolderReachedOverTlsAndASecondPassChangesNothi
   EXPECT_EQ(holders(), (std::vector<size_t>{0}));
   EXPECT_TRUE(tlsThroughVip());
   for (size_t i = 0; i < 3; ++i) {
-    SCOPED_TRACE(inv_->hosts[i].name);
+    SCOPED_TRACE(host(i).name);
     EXPECT_EQ(on(i, "systemctl is-active keepalived; systemctl is-enabled keepalived"),
               "active\nenabled\n");
     std::string conf = on(i, "cat /etc/keepalived/keepalived.conf");
-    EXPECT_NE(conf.find("unicast_src_ip " + inv_->hosts[i].address + "\n"), std::string::npos);
+    EXPECT_NE(conf.find("unicast_src_ip " + host(i).address + "\n"), std::string::npos);
     for (size_t j = 0; j < 3; ++j) {
-      bool listed = conf.find("        " + inv_->hosts[j].address + "\n") != std::string::npos;
-      EXPECT_EQ(listed, i != j) << "peer " << inv_->hosts[j].address;
+      bool listed = conf.find("        " + host(j).address + "\n") != std::string::npos;
+      EXPECT_EQ(listed, i != j) << "peer " << host(j).address;
     }
     EXPECT_NE(conf.find("priority " + std::to_string(200 - int(i)) + "\n"), std::string::npos);
     EXPECT_NE(conf.find(std::string("auth_pass ") + kPassword + "\n"), std::string::npos);
@@ -313,9 +319,9 @@ TEST_F(VipFleetTest, ApplyGivesOneHolderReachedOverTlsAndASecondPassChangesNothi
   CmdRun p = plan();
   EXPECT_EQ(p.exitStatus, 0) << "a converged VIP plans changes";
   EXPECT_EQ(p.out.find(kPassword), std::string::npos) << "the VRRP password is in plan output";
-  EXPECT_NE(p.out.find("holders " + inv_->hosts[0].name + ", reachable yes"), std::string::npos);
+  EXPECT_NE(p.out.find("holders " + host(0).name + ", reachable yes"), std::string::npos);
   auto s = status();
-  EXPECT_EQ(s.value("holders", nlohmann::json::array()), nlohmann::json::array({inv_->hosts[0].name}));
+  EXPECT_EQ(s.value("holders", nlohmann::json::array()), nlohmann::json::array({host(0).name}));
   EXPECT_EQ(s.value("reachable", false), true);
   EXPECT_EQ(condition(s, "Available"), "True");
   EXPECT_EQ(condition(s, "SplitBrain"), "False");
@@ -342,13 +348,13 @@ TEST_F(VipFleetTest, HardFailoverWithinFiveSecondsIsReportedAndCounted) {
   EXPECT_LT(tookOver - t0, 5.0);
   EXPECT_TRUE(tlsThroughVip());
   CmdRun p = plan();  // the cut host is not observed
-  EXPECT_NE(p.out.find("holders " + inv_->hosts[1].name + ", reachable yes"), std::string::npos);
+  EXPECT_NE(p.out.find("holders " + host(1).name + ", reachable yes"), std::string::npos);
   EXPECT_EQ(status().value("holders", nlohmann::json::array()),
-            nlohmann::json::array({inv_->hosts[1].name}));
+            nlohmann::json::array({host(1).name}));
   EXPECT_EQ(failovers(), before + 1);
   EXPECT_NE(status().value("lastFailoverTime", ""), "");
 
-  ASSERT_TRUE(runFleet({"restore", inv_->hosts[0].name}).ok());
+  ASSERT_TRUE(runFleet({"restore", host(0).name}).ok());
   EXPECT_TRUE(waitForSoleHolder(0, 15s)) << "one holder again after the link is back";
   EXPECT_TRUE(tlsThroughVip());
   ASSERT_EQ(plan().exitStatus, 0);
@@ -360,7 +366,7 @@ TEST_F(VipFleetTest, CleanShutdownMovesTheVipAndItComesBack) {
   // The shutdown runs while the test watches: from the moment the holder gives the VIP up
   // (its keepalived stopping sends priority 0) to the moment another holds it.
   auto t0 = Clock::now();
-  std::thread stop([&] { EXPECT_TRUE(runFleet({"stop", inv_->hosts[0].name, "--clean"}).ok()); });
+  std::thread stop([&] { EXPECT_TRUE(runFleet({"stop", host(0).name, "--clean"}).ok()); });
   auto deadline = t0 + 60s;
   while (holds(0) && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
   auto released = Clock::now();
@@ -372,7 +378,7 @@ TEST_F(VipFleetTest, CleanShutdownMovesTheVipAndItComesBack) {
   EXPECT_EQ(next, 1);
   EXPECT_LT(seconds, 5.0);
   EXPECT_TRUE(tlsThroughVip());
-  ASSERT_TRUE(runFleet({"start", inv_->hosts[0].name}).ok());
+  ASSERT_TRUE(runFleet({"start", host(0).name}).ok());
   // keepalived is enabled, so it is back with the host; its endpoint is not (a transient
   // unit), so the host's priority stays lowered until the endpoint answers.
   startEndpoint(0);
@@ -393,7 +399,7 @@ TEST_F(VipFleetTest, ApiserverDeathMovesTheVipToAHostThatAnswers) {
 
 TEST_F(VipFleetTest, SplitBrainIsReportedAndClears) {
   converge();
-  const std::string ns = "ip netns exec " + inv_->hosts[0].netns + " iptables ";
+  const std::string ns = "ip netns exec " + host(0).netns + " iptables ";
   const std::string rules = "INPUT -p 112 -j DROP";
   const std::string out = "OUTPUT -p 112 -j DROP";
   ASSERT_EQ(sh(ns + "-I " + rules + " && " + ns + "-I " + out).exitStatus, 0);
@@ -407,7 +413,7 @@ TEST_F(VipFleetTest, SplitBrainIsReportedAndClears) {
   EXPECT_EQ(condition(s, "SplitBrain"), "True");
   EXPECT_EQ(condition(s, "Available"), "False");
   EXPECT_EQ(s.value("holders", nlohmann::json::array()),
-            nlohmann::json::array({inv_->hosts[0].name, inv_->hosts[1].name}));
+            nlohmann::json::array({host(0).name, host(1).name}));
   EXPECT_TRUE(waitForSoleHolder(0, 10s)) << "one holder once VRRP gets through again";
   ASSERT_EQ(plan().exitStatus, 0);
   EXPECT_EQ(condition(status(), "SplitBrain"), "False");
@@ -461,7 +467,7 @@ TEST_F(VipFleetTest, RunServesTheVipMetricsCountsAFailoverAndStatusShowsTheHolde
   auto metric = [&](const std::string& series) {
     return seriesValue(controllerGet(port, "/metrics"), series);
   };
-  const std::string h1 = inv_->hosts[0].name, h2 = inv_->hosts[1].name;
+  const std::string h1 = host(0).name, h2 = host(1).name;
   const std::string holder = "piherd_vip_holder{machine=\"", vipLabel = "\",vip=\"apiserver\"}";
   EXPECT_TRUE(eventually([&] {
     return metric("piherd_vip_holders{vip=\"apiserver\"}") == 1 &&
@@ -512,23 +518,23 @@ TEST_F(VipFleetTest, FastProfileFailsOverUnderOneSecondAndRidesOutFivePercentLos
   std::cerr << "hard failover (VRRPv3, advert 0.2 s): " << tookOver - t0 << " s\n";
   EXPECT_GT(tookOver, t0);
   EXPECT_LT(tookOver - t0, 1.0);
-  ASSERT_TRUE(runFleet({"restore", inv_->hosts[0].name}).ok());
+  ASSERT_TRUE(runFleet({"restore", host(0).name}).ok());
   EXPECT_TRUE(waitForSoleHolder(0, 20s));  // after the preemption delay
 
   // 5% loss on every control plane for a minute: not one VRRP transition anywhere.
   std::vector<std::vector<std::string>> logs;  // the log keeps its last 100 lines
   for (size_t i = 0; i < 3; ++i) logs.push_back(transitions(i));
-  for (size_t i = 0; i < 3; ++i) ASSERT_TRUE(runFleet({"netem", inv_->hosts[i].name, "loss", "5%"}).ok());
+  for (size_t i = 0; i < 3; ++i) ASSERT_TRUE(runFleet({"netem", host(i).name, "loss", "5%"}).ok());
   auto end = Clock::now() + 60s;
   bool alwaysOne = true;
   while (Clock::now() < end) {
     alwaysOne = alwaysOne && holders() == std::vector<size_t>{0};
     std::this_thread::sleep_for(250ms);
   }
-  for (size_t i = 0; i < 3; ++i) runFleet({"netem", inv_->hosts[i].name, "clear"});
+  for (size_t i = 0; i < 3; ++i) runFleet({"netem", host(i).name, "clear"});
   EXPECT_TRUE(alwaysOne) << "the VIP left the init control plane under 5% loss";
   for (size_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(transitions(i), logs[i]) << inv_->hosts[i].name << " changed VRRP state";
+    EXPECT_EQ(transitions(i), logs[i]) << host(i).name << " changed VRRP state";
   }
   writeManifests(false);
   EXPECT_EQ(apply().exitStatus, 0);

@@ -92,6 +92,18 @@ TEST_F(KubeConfigTest, AFileThatNeverEndsIsRefusedNotReadIntoMemory) {
   EXPECT_THAT(c.error().message, HasSubstr("/dev/zero is too large"));
 }
 
+TEST_F(KubeConfigTest, AServerThatIsNotHttpsIsRefusedAtParse) {
+  // Found by fuzz_kubeconfig: a mangled scheme passed the parser (the connection refused it
+  // later); the config names the cluster instead, before anything is sent.
+  for (const std::string server : {"http://10.0.0.1:6443", "h\xfftps://10.0.0.1:6443", "10.0.0.1:6443"}) {
+    std::string text = twoContexts(kDataUser);
+    text.replace(text.find("https://10.0.0.1:6443"), 21, server);
+    Result<KubeConfig> c = parseKubeconfig(text, {});
+    ASSERT_FALSE(c) << server;
+    EXPECT_THAT(c.error().message, HasSubstr("cluster 'ca': server must be an https:// URL"));
+  }
+}
+
 TEST_F(KubeConfigTest, ClientCertificateAndKeyFiles) {
   write("admin.crt", kCert);
   write("admin.key", kKey);
