@@ -33,22 +33,11 @@ struct CmdRun {
 };
 
 CmdRun shell(const std::string& cmd) {
-  CmdRun r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-  int status = pclose(p);
-  r.exitStatus = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  FleetRun run = runLocal(cmd + " 2>&1");
+  return {run.exitStatus, std::move(run.out)};
 }
 
-std::string readLocal(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string readLocal(const std::string& path) { return readLocalFile(path); }
 
 class CertificatesFleetTest : public ::testing::Test {
  protected:

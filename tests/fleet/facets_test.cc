@@ -28,13 +28,10 @@ struct PiherdRun {
 PiherdRun piherd(const std::vector<std::string>& args) {
   std::string cmd = PIHERD_BINARY;
   for (const auto& a : args) cmd += " '" + a + "'";  // test-controlled paths without quotes
+  FleetRun run = runLocal(cmd);
   PiherdRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-  int status = pclose(p);
-  r.exitStatus = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.exitStatus = run.exitStatus;
+  r.out = std::move(run.out);
   std::cerr << "$ piherd";
   for (const auto& a : args) std::cerr << " " << a;
   std::cerr << "  -> exit " << r.exitStatus << "\n" << r.out << "\n";

@@ -63,6 +63,13 @@ struct FleetRun {
 // Runs the fleet script with `args` (e.g. {"stop", "phf-h2"}) and waits for it.
 FleetRun runFleet(const std::vector<std::string>& args);
 
+// A command line on this machine through sh (popen): its stdout and exit status (-1 when it
+// did not exit normally). Append " 2>&1" to capture stderr too.
+FleetRun runLocal(const std::string& commandLine);
+
+// A local file's bytes; "" when it cannot be read.
+std::string readLocalFile(const std::string& path);
+
 // Copies a file (e.g. the run's known_hosts into a test's temp dir). Returns false on error.
 bool copyFile(const std::string& from, const std::string& to);
 

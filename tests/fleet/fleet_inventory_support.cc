@@ -98,6 +98,24 @@ std::string fleetScript() {
   return std::string(PIHERD_SOURCE_DIR) + "/tests/fleet/fleet";
 }
 
+FleetRun runLocal(const std::string& commandLine) {
+  FleetRun r;
+  FILE* p = popen(commandLine.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
+  int status = pclose(p);
+  r.exitStatus = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string readLocalFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 FleetRun runFleet(const std::vector<std::string>& args) {
   int out[2];
   FleetRun run;

@@ -34,22 +34,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-struct CmdRun {
-  int exitStatus = -1;
-  std::string out;
-};
+using CmdRun = FleetRun;
 
 // A local command through sh; stdout captured (stderr to the test log).
-CmdRun sh(const std::string& cmd) {
-  CmdRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-  int status = pclose(p);
-  r.exitStatus = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CmdRun sh(const std::string& cmd) { return runLocal(cmd); }
 
 CmdRun piherd(const std::vector<std::string>& args) {
   std::string cmd = PIHERD_BINARY;
@@ -59,13 +47,6 @@ CmdRun piherd(const std::vector<std::string>& args) {
   for (const auto& a : args) std::cerr << " " << a;
   std::cerr << "  -> exit " << r.exitStatus << "\n" << r.out << "\n";
   return r;
-}
-
-std::string slurpFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 double wallNow() {
@@ -458,12 +439,12 @@ TEST_F(VipFleetTest, RunServesTheVipMetricsCountsAFailoverAndStatusShowsTheHolde
                    tmp_->file("controller.log"));
   int port = 0;
   ASSERT_TRUE(eventually([&] {
-    auto run = nlohmann::json::parse(slurpFile(state + "/run.json"), nullptr, false);
+    auto run = nlohmann::json::parse(readLocalFile(state + "/run.json"), nullptr, false);
     if (run.is_discarded() || run["pid"] != controller.pid()) return false;
     std::string addr = run["metricsAddr"];
     port = std::stoi(addr.substr(addr.rfind(':') + 1));
     return true;
-  }, 20s)) << slurpFile(tmp_->file("controller.log"));
+  }, 20s)) << readLocalFile(tmp_->file("controller.log"));
   auto metric = [&](const std::string& series) {
     return seriesValue(controllerGet(port, "/metrics"), series);
   };
@@ -499,7 +480,7 @@ TEST_F(VipFleetTest, RunServesTheVipMetricsCountsAFailoverAndStatusShowsTheHolde
   EXPECT_TRUE(waitForSoleHolder(0, 20s));
   EXPECT_TRUE(eventually([&] { return metric(holder + h1 + vipLabel) == 1; }, 30s));
   EXPECT_EQ(controller.kill(SIGTERM), 0);
-  std::string log = slurpFile(tmp_->file("controller.log"));
+  std::string log = readLocalFile(tmp_->file("controller.log"));
   EXPECT_EQ(log.find(kPassword), std::string::npos) << "the VRRP password is in the controller log";
   if (HasFailure()) std::cerr << "---- controller log ----\n" << log << "\n";
 }
