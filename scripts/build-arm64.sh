@@ -3,6 +3,7 @@
 # checks the binary is an aarch64 ELF, and runs the unit tests under qemu-user.
 #   scripts/build-arm64.sh               sysroot (cached), build, file check, unit tests
 #   scripts/build-arm64.sh --no-test     sysroot and build only (e.g. to make the .deb)
+#   scripts/build-arm64.sh --sysroot-only  sysroot only; prints its path
 # The target libraries come from an arm64 sysroot unpacked from Debian's archive with
 # debootstrap (cached under /var/cache/piherd-arm64, keyed by its package list), never from
 # the build machine: the native packages stay as they are. Needs root (debootstrap, apt).
@@ -21,7 +22,7 @@ SYSROOT_VERSION=1  # bump when the way the sysroot is made changes
 
 log() { printf 'build-arm64: %s\n' "$*" >&2; }
 
-scripts/install-deps.sh --build-only --arm64
+scripts/install-deps.sh --build-only --arm64 >&2  # stdout: the sysroot path of --sysroot-only
 
 # Unpacks every package (no maintainer scripts, which cannot run for a foreign
 # architecture), then makes absolute symlinks relative so that they resolve inside the

@@ -2,6 +2,7 @@
 // password), keepalived's config (checked by the real `keepalived -t` when installed), the
 // plan table (fresh, converged, drift, reload vs start), redaction, and the VIP status.
 #include <gtest/gtest.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -156,12 +157,18 @@ TEST(KeepalivedConfigTest, RealKeepalivedAcceptsTheConfig) {
   if (std::system("command -v keepalived >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "keepalived is not installed here (scripts/install-deps.sh installs it)";
   }
-  // keepalived -t wants an interface that exists here (and not loopback).
+  // keepalived -t wants an interface that exists here, is not loopback, and can multicast
+  // (the instance without peers uses multicast): not an ifb device of the fleet's loss tests.
   std::string iface;
   for (const auto& e : std::filesystem::directory_iterator("/sys/class/net")) {
-    if (e.path().filename() != "lo") iface = e.path().filename().string();
+    unsigned long flags = 0;
+    std::ifstream(e.path() / "flags") >> std::hex >> flags;
+    std::string name = e.path().filename().string();
+    if (!(flags & IFF_LOOPBACK) && (flags & IFF_MULTICAST) && (iface.empty() || name < iface)) {
+      iface = name;
+    }
   }
-  ASSERT_FALSE(iface.empty());
+  ASSERT_FALSE(iface.empty()) << "no multicast interface other than loopback in /sys/class/net";
   VipInstance pass = instance();
   pass.interface = iface;
   pass.authPassword = "s3cr3tpw";
