@@ -49,18 +49,7 @@ Status Manager::applySnapshot(const DesiredSnapshot& snapshot,
                               const std::vector<StoreEvent>* events) {
   auto targets = buildMachineTargets(snapshot.set, options_.cli);
   if (!targets) return tl::unexpected(targets.error());
-  if (!options_.stateDir.empty()) {
-    // The control planes' certificates, as apply attaches them: loaded (or made once) from
-    // the state directory, with the probe for an initialized cluster going over SSH.
-    std::vector<HostTarget> hosts;
-    for (const auto& t : *targets) {
-      hosts.push_back({.desired = t.desired, .address = t.ssh.address, .transport = pool_->get(t.ssh)});
-    }
-    if (auto s = attachClusterPki(hosts, snapshot.set, options_.stateDir, ReconcileMode::kApply); !s) {
-      return s;
-    }
-    for (size_t i = 0; i < hosts.size(); ++i) (*targets)[i].desired.certificates = hosts[i].desired.certificates;
-  }
+  if (auto s = attachCertificates(snapshot.set, *targets); !s) return s;
   std::vector<std::string> toQueue, removed;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -172,7 +161,47 @@ void Manager::resyncLoop() {
   }
 }
 
+Status Manager::attachCertificates(const ManifestSet& set, std::vector<MachineTarget>& targets) {
+  if (options_.stateDir.empty()) return okStatus();
+  // As apply attaches them: loaded (or made once) from the state directory, with the probe
+  // for an initialized cluster going over SSH.
+  std::vector<HostTarget> hosts;
+  for (const auto& t : targets) {
+    hosts.push_back({.desired = t.desired, .address = t.ssh.address, .transport = pool_->get(t.ssh)});
+  }
+  if (auto s = attachClusterPki(hosts, set, options_.stateDir, ReconcileMode::kApply); !s) return s;
+  for (size_t i = 0; i < hosts.size(); ++i) targets[i].desired.certificates = hosts[i].desired.certificates;
+  std::lock_guard<std::mutex> lock(mutex_);
+  certificatesAt_ = clock_.now();
+  return okStatus();
+}
+
+void Manager::refreshCertificates() {
+  ManifestSet set;
+  std::vector<MachineTarget> targets;
+  std::string version;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (options_.stateDir.empty() || clock_.now() - certificatesAt_ < std::chrono::hours(1)) return;
+    set = desired_.set;
+    version = desired_.resourceVersion;
+    for (const auto& [_, e] : machines_) targets.push_back(e.target);
+  }
+  if (auto s = attachCertificates(set, targets); !s) {
+    log::warn("cannot refresh the cluster certificates", {{"error", s.error().message}});
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (desired_.resourceVersion != version) return;  // a reload attached newer ones meanwhile
+  for (auto& t : targets) {
+    if (auto it = machines_.find(t.desired.machine); it != machines_.end()) {
+      it->second.target.desired.certificates = std::move(t.desired.certificates);
+    }
+  }
+}
+
 void Manager::startPass() {
+  refreshCertificates();
   std::vector<std::string> keys;
   {
     std::lock_guard<std::mutex> lock(mutex_);

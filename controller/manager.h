@@ -73,6 +73,12 @@ class Manager {
   };
 
   Status applySnapshot(const DesiredSnapshot& snapshot, const std::vector<StoreEvent>* events);
+  // Loads (or makes once) the cluster PKI and gives each control plane of `targets` its
+  // certificates, judged at this moment (renewal windows, expiry notes).
+  Status attachCertificates(const ManifestSet& set, std::vector<MachineTarget>& targets);
+  // At the start of a pass, at most hourly: the certificates again, so that a controller
+  // running for months renews what nears expiry without a manifest change.
+  void refreshCertificates();
   void onStoreEvent(const StoreEvent& event, const DesiredSnapshot& snapshot);
   void workerLoop();
   void resyncLoop();
@@ -98,6 +104,7 @@ class Manager {
   StatusSnapshot prior_;  // what the previous controller wrote (VIP, Cluster status)
   std::set<std::string> passPending_;
   Clock::TimePoint passStart_{};
+  Clock::TimePoint certificatesAt_{};  // when the certificates were last attached
   bool passRunning_ = false;
   std::atomic<size_t> passes_{0};
 
