@@ -44,6 +44,17 @@ rc=0; "$PIHERD" plan -f "$DEMO_DIR" || rc=$?
 step "piherd apply: converging every host"
 "$PIHERD" apply -f "$DEMO_DIR"
 
+# keepalived elects its master a few seconds after it starts: wait (up to 20 s) until a host
+# holds the VIP, so the plan below reports its holder.
+vip=$(sed -n 's#^ *address: *\([0-9.]*\)/.*#\1#p' "$DEMO_DIR/vip.yaml")
+hosts=$(python3 -c 'import json,sys; print(" ".join(h["name"] for h in json.load(open(sys.argv[1]))["hosts"]))' "$PIHERD_FLEET_RUN/inventory.json")
+for _ in $(seq 20); do
+  for h in $hosts; do
+    tests/fleet/fleet exec "$h" ip -4 -o addr show 2>/dev/null | grep -q " $vip/" && break 2
+  done
+  sleep 1
+done
+
 step "piherd plan again: nothing left to change"
 "$PIHERD" plan -f "$DEMO_DIR"
 
