@@ -31,6 +31,8 @@ const char* kindDir(const std::string& kind) {
   return "clusters";
 }
 
+}  // namespace
+
 Result<std::string> readWhole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return makeError(ErrorCode::kNotFound, "cannot read " + path);
@@ -38,8 +40,6 @@ Result<std::string> readWhole(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
-
-}  // namespace
 
 std::string defaultStateDir(const std::vector<std::string>& paths) {
   if (paths.empty()) return ".piherd";

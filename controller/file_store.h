@@ -31,6 +31,9 @@ std::string defaultStateDir(const std::vector<std::string>& paths);
 // The one state directory of a command: --state-dir, else defaultStateDir(-f paths).
 std::string stateDirFor(const CliOptions& options);
 
+// A file of the state directory, whole; NotFound when it cannot be read.
+Result<std::string> readWhole(const std::string& path);
+
 // Writes `content` to `path` atomically (temp file, fsync, rename), creating parents.
 Status writeFileAtomically(const std::string& path, const std::string& content);
 

@@ -1,41 +1,15 @@
 #include "controller/vip_report.h"
 
-#include <fstream>
 #include <sstream>
 
-#include "api/serialize.h"
 #include "controller/file_store.h"
 
 namespace piherd {
-namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "";
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
-
-// Where FileStore::updateStatus keeps a VirtualIP (file_store.h).
-std::string vipStatusPath(const std::string& stateDir, const std::string& vipName) {
-  return stateDir + "/status/virtualips/" + vipName + ".json";
-}
 
 std::string clusterCaPath(const std::string& stateDir) { return stateDir + "/pki/ca.crt"; }
 
-std::string readClusterCa(const std::string& stateDir) { return slurp(clusterCaPath(stateDir)); }
-
-VirtualIPStatus readVipStatus(const std::string& stateDir, const std::string& vipName) {
-  std::string path = vipStatusPath(stateDir, vipName);
-  std::string text = slurp(path);
-  if (text.empty()) return {};
-  LoadResult parsed;
-  parseManifestText(text, path, parsed);
-  if (parsed.set.vips.size() != 1) return {};
-  return parsed.set.vips.front().status;
+std::string readClusterCa(const std::string& stateDir) {
+  return readWhole(clusterCaPath(stateDir)).value_or("");
 }
 
 VirtualIPStatus observeVipStatus(
@@ -67,13 +41,16 @@ std::vector<VirtualIP> reportVips(const ManifestSet& set, const std::vector<Host
     }
     return nullptr;
   };
+  // The FileStore's VirtualIP status: where `piherd run` keeps it and `piherd status` reads it.
+  FileStore store({.stateDir = stateDir});
+  auto prior = store.readStatus();
   for (VirtualIP vip : set.vips) {
-    vip.status = observeVipStatus(set, vip, readVipStatus(stateDir, vip.metadata.name), outcomeOf,
-                                  prober, ca);
-    const std::string path = vipStatusPath(stateDir, vip.metadata.name);
-    if (auto s = writeFileAtomically(path, toJson(vip)); !s && errors) {
-      *errors += "cannot write " + path + ": " + s.error().message + "\n";
+    VirtualIPStatus previous;
+    if (prior) {
+      if (auto it = prior->vips.find(vip.metadata.name); it != prior->vips.end()) previous = it->second.status;
     }
+    vip.status = observeVipStatus(set, vip, previous, outcomeOf, prober, ca);
+    if (auto s = store.updateStatus(vip); !s && errors) *errors += s.error().message + "\n";
     out.push_back(std::move(vip));
   }
   return out;

@@ -17,13 +17,9 @@
 
 namespace piherd {
 
-std::string vipStatusPath(const std::string& stateDir, const std::string& vipName);
 std::string clusterCaPath(const std::string& stateDir);
 // The cluster CA certificate in the state directory; empty when there is none.
 std::string readClusterCa(const std::string& stateDir);
-
-// The status the state directory holds for `vipName`; empty when there is none.
-VirtualIPStatus readVipStatus(const std::string& stateDir, const std::string& vipName);
 
 // One VirtualIP's next status: each control plane of `set` holds it or not as its last
 // observation says (`outcomeOf` gives a machine's last outcome, or null when it has none,
