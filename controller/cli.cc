@@ -113,6 +113,8 @@ Flags:
   --known-hosts FILE                known_hosts file (overrides the manifests)
   --insecure-accept-new-host-keys   trust a host's key on first use and record it (opt-in)
   --parallel N                      hosts worked on at once (default 8)
+  --hosts-only                      plan, apply: the host facets only; no kubeadm init or
+                                    join and no Calico (docs/bootstrap.md)
   --dpkg-lock-timeout DURATION      how long to wait for another package manager holding the
                                     dpkg lock (default 5m); then retry later
   --log-format text|json            log line format on stderr (default text)
@@ -133,6 +135,10 @@ Result<CliOptions> parseCli(const std::vector<std::string>& args) {
     }
     if (a == "--insecure-accept-new-host-keys") {
       o.insecureAcceptNewHostKeys = true;
+      continue;
+    }
+    if (a == "--hosts-only") {
+      o.hostsOnly = true;
       continue;
     }
     if (!a.empty() && a[0] == '-') {

@@ -25,6 +25,7 @@ struct CliOptions {
   int parallel = 8;                     // --parallel: hosts worked on at once
   int dpkgLockTimeoutSeconds = 300;     // --dpkg-lock-timeout: wait for another apt/dpkg
   std::string output = "table";         // -o table|json (status)
+  bool hostsOnly = false;               // --hosts-only (plan, apply): host facets, no bootstrap
 };
 
 // Exit codes of `piherd run` (docs/cli.md).

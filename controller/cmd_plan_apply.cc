@@ -4,8 +4,10 @@
 // with live progress and a summary (exit 0 only when every machine converged).
 #include <iostream>
 #include <mutex>
+#include <set>
 
 #include "api/manifest_set.h"
+#include "controller/bootstrap_runner.h"
 #include "controller/cli.h"
 #include "controller/desired_state.h"
 #include "controller/file_store.h"
@@ -21,6 +23,7 @@ struct Prepared {
   ManifestSet set;
   std::vector<HostTarget> hosts;
   std::unique_ptr<TransportPool> pool;
+  std::unique_ptr<BootstrapRunner> bootstrap;  // null with --hosts-only
 };
 
 // Loads, validates and resolves everything; prints the problems and returns nullopt when the
@@ -50,6 +53,15 @@ std::optional<Prepared> prepare(const CliOptions& o, ReconcileMode mode) {
     std::cerr << "piherd " << o.command << ": certificates: " << s.error().message << "\n";
     return std::nullopt;
   }
+  if (!o.hostsOnly) {
+    auto b = BootstrapRunner::prepare(p.set, p.hosts, stateDirFor(o));
+    if (!b) {
+      std::cerr << "piherd " << o.command << ": bootstrap: " << b.error().message
+                << "\n(no host was touched; --hosts-only prepares the hosts without it)\n";
+      return std::nullopt;
+    }
+    p.bootstrap = std::move(*b);
+  }
   return p;
 }
 
@@ -78,8 +90,22 @@ int cmdPlan(const CliOptions& o) {
     pending += h.changesPending();
     failed += !h.error.empty();
   }
+  bool bootstrapPending = false;
+  if (p->bootstrap) {
+    std::set<std::string> observed;
+    for (const auto& h : outcomes) {
+      if (h.error.empty()) observed.insert(h.machine);
+    }
+    auto report = p->bootstrap->run(ReconcileMode::kPlan, observed, nullptr);
+    std::cout << "\n" << renderBootstrap(report, ReconcileMode::kPlan);
+    bootstrapPending = report.changesPending();
+    failed += !report.error.empty();
+  }
   std::cout << "\nPlan: " << outcomes.size() << " machines, " << pending
-            << " with changes pending, " << failed << " not observed.\n";
+            << " with changes pending, " << failed << " not observed"
+            << (p->bootstrap ? bootstrapPending ? "; bootstrap pending" : "; bootstrap done" : "")
+            << ".\n";
+  pending += bootstrapPending;
   if (failed > 0) return 1;
   return pending > 0 ? 2 : 0;
 }
@@ -100,9 +126,21 @@ int cmdApply(const CliOptions& o) {
   std::cout << "\n" << renderSummary(p->hosts, outcomes);
   reportVirtualIPs(o, *p, outcomes);
   size_t converged = 0;
-  for (const auto& h : outcomes) converged += h.converged();
-  std::cout << "\nApply: " << converged << "/" << outcomes.size() << " machines converged.\n";
-  return converged == outcomes.size() ? 0 : 1;
+  std::set<std::string> ready;
+  for (const auto& h : outcomes) {
+    converged += h.converged();
+    if (h.converged()) ready.insert(h.machine);
+  }
+  bool bootstrapOk = true;
+  if (p->bootstrap) {
+    auto report = p->bootstrap->run(ReconcileMode::kApply, ready, progress);
+    std::cout << "\n" << renderBootstrap(report, ReconcileMode::kApply);
+    bootstrapOk = report.converged();
+  }
+  std::cout << "\nApply: " << converged << "/" << outcomes.size() << " machines converged"
+            << (p->bootstrap ? bootstrapOk ? "; bootstrap done" : "; bootstrap NOT done" : "")
+            << ".\n";
+  return converged == outcomes.size() && bootstrapOk ? 0 : 1;
 }
 
 }  // namespace piherd

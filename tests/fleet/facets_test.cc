@@ -70,8 +70,9 @@ class FacetsFleetTest : public ::testing::Test {
     }
   }
 
-  PiherdRun plan() { return piherd({"plan", "-f", tmp_.path()}); }
-  PiherdRun apply() { return piherd({"apply", "-f", tmp_.path()}); }
+  // The host facets alone (--hosts-only): no kubeadm init or join on these hosts.
+  PiherdRun plan() { return piherd({"plan", "-f", tmp_.path(), "--hosts-only"}); }
+  PiherdRun apply() { return piherd({"apply", "-f", tmp_.path(), "--hosts-only"}); }
 
   // A command's stdout on host i (as root over SSH); fails the test when it fails.
   std::string on(size_t i, const std::string& script) {

@@ -22,12 +22,12 @@ else()
 endif()
 set(PIHERD_FLEET_RUN "${_fleet_run_default}" CACHE PATH
     "Run directory of the test fleet (inventory, keys, host disks)")
-# Twelve: the suites keep to hosts of their own where one would disturb another, whatever
+# Eighteen: the suites keep to hosts of their own where one would disturb another, whatever
 # order ctest runs them in (it orders by the last run's cost): facets h1-h4 (h1 fresh),
-# controller h4-h5 (h4 fresh), untidy hosts h5, VIP h6-h8, certificates the last four
-# (h9-h12), the .deb install the last (h12), the control-plane stand-ins h1-h4 (undone at
-# both ends).
-set(PIHERD_FLEET_HOSTS 12 CACHE STRING "How many hosts the fleet tests boot")
+# controller h4-h5 (h4 fresh), untidy hosts h5, VIP h6-h8, bootstrap h9-h14 (a cluster of 3
+# control planes and 3 workers), certificates the last four (h15-h18), the .deb install the
+# last (h18), the control-plane stand-ins h1-h4 (undone at both ends).
+set(PIHERD_FLEET_HOSTS 18 CACHE STRING "How many hosts the fleet tests boot")
 
 set(_fleet_cmd ${CMAKE_CURRENT_LIST_DIR}/fleet)
 set(_fleet_inventory ${PIHERD_FLEET_RUN}/inventory.json)

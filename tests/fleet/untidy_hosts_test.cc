@@ -79,10 +79,10 @@ class UntidyHostsTest : public ::testing::Test {
       << "}\nspec: {cluster: untidy, role: control-plane, address: " << host_.address << "}\n";
   }
 
-  PiherdRun plan() { return piherd({"plan", "-f", tmp_.path()}); }
+  PiherdRun plan() { return piherd({"plan", "-f", tmp_.path(), "--hosts-only"}); }
   PiherdRun apply(const std::vector<std::string>& extra = {},
                   const std::function<void(const std::string&)>& onLine = nullptr) {
-    std::vector<std::string> args = {"apply", "-f", tmp_.path()};
+    std::vector<std::string> args = {"apply", "-f", tmp_.path(), "--hosts-only"};
     args.insert(args.end(), extra.begin(), extra.end());
     return piherd(args, onLine);
   }

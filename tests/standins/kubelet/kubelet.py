@@ -135,7 +135,14 @@ class StaticPods:
         self.procs = {}  # without systemd (tests): unit -> Popen
 
     def unit(self, name):
-        return UNIT_PREFIX + name
+        # The unit the pod last started as: a stopped transient unit whose cgroup the host
+        # cannot remove (nspawn on some kernels: "Failed to kill control group ...
+        # Input/output error") stays loaded under its name, so each start after the first
+        # takes a fresh one, as a container gets a new ID when it is recreated.
+        try:
+            return open("/run/kubelet-standin/%s.unit" % name).read().strip()
+        except OSError:
+            return UNIT_PREFIX + name
 
     def active(self, unit):
         if self.systemd:
@@ -151,10 +158,11 @@ class StaticPods:
             run(["systemctl", "reset-failed", unit + ".service"])
         elif unit in self.procs:
             self.procs.pop(unit).terminate()
-        try:
-            os.unlink("/run/kubelet-standin/%s.hash" % name)
-        except OSError:
-            pass
+        for suffix in (".hash", ".unit"):
+            try:
+                os.unlink("/run/kubelet-standin/%s%s" % (name, suffix))
+            except OSError:
+                pass
 
     def start(self, name, digest, argv, env):
         unit = self.unit(name)
@@ -166,12 +174,16 @@ class StaticPods:
             props = ["--property=Restart=always", "--property=RestartSec=2",
                      "--property=StandardOutput=append:%s/0.log" % logdir,
                      "--property=StandardError=append:%s/0.log" % logdir]
+            if run(["systemctl", "cat", unit + ".service"]).returncode == 0:
+                unit = "%s%s-%d" % (UNIT_PREFIX, name, time.time_ns() // 1000000)
             cmd = ["systemd-run", "--unit=" + unit, "--description=static pod " + name,
                    "--collect"] + props + ["--setenv=%s=%s" % kv for kv in env.items()] + argv
             r = run(cmd)
             if r.returncode != 0:
                 log("systemd-run %s: %s" % (unit, r.stderr.decode().strip()))
                 return
+            with open("/run/kubelet-standin/%s.unit" % name, "w") as f:
+                f.write(unit)
         else:
             out = open(logdir + "/0.log", "ab")
             self.procs[unit] = subprocess.Popen(argv, stdout=out, stderr=out,
