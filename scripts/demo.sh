@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The README's "run" command: piherd's main job on its embedded default, a local demo fleet.
 # It boots a few throwaway Debian hosts (systemd-nspawn containers with real systemd and
-# sshd, tests/fleet/fleet), writes a Cluster, its Machines and its VirtualIP for them, then
-# shows `piherd plan`, runs `piherd apply` and plans once more to show nothing is left to do.
+# sshd, tests/fleet/fleet), writes a Cluster, its Machines and its VirtualIP for them (three
+# control planes behind the VIP, two workers), then shows `piherd plan`, runs `piherd apply`,
+# which prepares the hosts and builds the cluster (kubeadm init, Calico, one join at a time),
+# plans once more to show nothing is left to do, and ends with `kubectl get nodes` through
+# the VIP. On the demo fleet, test stand-ins play kubeadm, kubelet and the apiserver
+# (tests/standins/, docs/test-packages.md); etcd, keepalived and containerd are real.
 # The hosts stay up afterwards so you can look around; tear them down with
 #   tests/fleet/fleet down
 set -euo pipefail
@@ -12,7 +16,7 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "demo.sh boots test hosts in containers and needs root: sudo scripts/demo.sh" >&2
   exit 1
 fi
-HOSTS=${PIHERD_DEMO_HOSTS:-3}
+HOSTS=${PIHERD_DEMO_HOSTS:-5}
 DEMO_DIR=${PIHERD_DEMO_DIR:-/var/tmp/piherd-demo}
 # PIHERD_FLEET_INSTANCE=N boots the demo beside the test fleet (docs/fleet.md).
 _instance=${PIHERD_FLEET_INSTANCE:-0}
@@ -34,6 +38,7 @@ tests/fleet/fleet up "$HOSTS"
 step "Writing manifests for the fleet to $DEMO_DIR"
 rm -rf "$DEMO_DIR" && mkdir -p "$DEMO_DIR"
 python3 scripts/demo_manifests.py "$PIHERD_FLEET_RUN/inventory.json" "$DEMO_DIR"
+cp tests/unit/testdata/calico.yaml "$DEMO_DIR/calico.yaml"  # a trimmed official calico.yaml
 ls "$DEMO_DIR"
 "$PIHERD" validate -f "$DEMO_DIR"
 
@@ -41,7 +46,8 @@ step "piherd plan: what would change (nothing is changed yet)"
 rc=0; "$PIHERD" plan -f "$DEMO_DIR" || rc=$?
 [[ $rc -eq 2 ]] || { echo "demo: expected pending changes (exit 2), got exit $rc" >&2; exit 1; }
 
-step "piherd apply: converging every host"
+step "piherd apply: converging every host, then building the cluster"
+echo "(on the demo fleet, test stand-ins play kubeadm, kubelet and the apiserver: tests/standins/)"
 "$PIHERD" apply -f "$DEMO_DIR"
 
 # keepalived elects its master a few seconds after it starts: wait (up to 20 s) until a host
@@ -57,6 +63,10 @@ done
 
 step "piherd plan again: nothing left to change"
 "$PIHERD" plan -f "$DEMO_DIR"
+
+first=${hosts%% *}
+step "kubectl get nodes through the VIP $vip (the real kubectl, on $first; stand-in kubelets)"
+tests/fleet/fleet exec "$first" kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes -o wide
 
 cat <<EOT
 

@@ -3,9 +3,11 @@
 
 Usage: demo_manifests.py INVENTORY.json OUTDIR
 
-The first host is the control plane, the rest are workers; packages come from the fleet's
-local, signed Kubernetes-style repository; SSH uses the fleet's key and known_hosts, with
-strict host-key checking.
+The first three hosts are control planes behind the VIP (the first one alone when there are
+fewer than three), the rest are workers; packages come from the fleet's local, signed
+Kubernetes-style repository (kubeadm, kubelet and the apiserver are test stand-ins there,
+tests/standins/); Calico is the manifest demo.sh copies beside these files; SSH uses the
+fleet's key and known_hosts, with strict host-key checking.
 """
 import ipaddress
 import json
@@ -30,6 +32,10 @@ spec:
   controlPlaneEndpoint: "{vip}:6443"
   networking:
     podSubnet: 10.244.0.0/16
+  cni:
+    calico:
+      manifest: calico.yaml
+      mode: VXLAN
   packages:
     repository: {repo}
     signingKey: {repo}Release.key
@@ -51,8 +57,9 @@ spec:
   virtualRouterID: 51
 """)
     with open(f"{out}/machines.yaml", "w") as f:
+        control_planes = 3 if len(inv["hosts"]) >= 3 else 1
         for i, host in enumerate(inv["hosts"]):
-            role = "control-plane" if i == 0 else "worker"
+            role = "control-plane" if i < control_planes else "worker"
             f.write(f"""---
 apiVersion: piherd.io/v1alpha1
 kind: Machine
