@@ -135,7 +135,11 @@ class StaticPods:
         self.procs = {}  # without systemd (tests): unit -> Popen
 
     def unit(self, name):
-        return UNIT_PREFIX + name
+        """The pod's systemd unit: kubelet-pod-NAME, or the name start() had to pick instead."""
+        try:
+            return open("/run/kubelet-standin/%s.unit" % name).read().strip()
+        except OSError:
+            return UNIT_PREFIX + name
 
     def active(self, unit):
         if self.systemd:
@@ -151,13 +155,14 @@ class StaticPods:
             run(["systemctl", "reset-failed", unit + ".service"])
         elif unit in self.procs:
             self.procs.pop(unit).terminate()
-        try:
-            os.unlink("/run/kubelet-standin/%s.hash" % name)
-        except OSError:
-            pass
+        for ext in ("hash", "unit"):
+            try:
+                os.unlink("/run/kubelet-standin/%s.%s" % (name, ext))
+            except OSError:
+                pass
 
     def start(self, name, digest, argv, env):
-        unit = self.unit(name)
+        unit = UNIT_PREFIX + name
         logdir = "/var/log/pods/kube-system_%s-%s" % (name, self.node)
         os.makedirs(logdir, exist_ok=True)
         os.makedirs("/run/kubelet-standin", exist_ok=True)
@@ -169,9 +174,19 @@ class StaticPods:
             cmd = ["systemd-run", "--unit=" + unit, "--description=static pod " + name,
                    "--collect"] + props + ["--setenv=%s=%s" % kv for kv in env.items()] + argv
             r = run(cmd)
+            if r.returncode != 0 and b"already loaded" in r.stderr:
+                # A stopped unit systemd keeps loaded: in the fleet's containers it cannot
+                # remove the unit's cgroup, so --collect never unloads it. The restart goes
+                # to a unit of another name, remembered in NAME.unit (the real kubelet's new
+                # container has a new ID too).
+                unit = "%s%s-%d" % (UNIT_PREFIX, name, time.time() * 1000)
+                cmd[1] = "--unit=" + unit
+                r = run(cmd)
             if r.returncode != 0:
                 log("systemd-run %s: %s" % (unit, r.stderr.decode().strip()))
                 return
+            with open("/run/kubelet-standin/%s.unit" % name, "w") as f:
+                f.write(unit)
         else:
             out = open(logdir + "/0.log", "ab")
             self.procs[unit] = subprocess.Popen(argv, stdout=out, stderr=out,
