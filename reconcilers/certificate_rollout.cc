@@ -99,9 +99,6 @@ Status runChecked(Transport& t, const std::vector<std::string>& argv) {
   return okStatus();
 }
 
-std::string manifestPath(const std::string& pod) { return staticPodManifestPath(pod); }
-std::string asidePath(const std::string& pod) { return staticPodAsidePath(pod); }
-
 // After manifests are back: etcd's health (when it is among them), then kube-apiserver's
 // /readyz when it runs on the host.
 Status waitStarted(Transport& t, const std::vector<std::string>& pods) {
@@ -133,7 +130,7 @@ bool stopped(Transport& t, const std::vector<std::string>& pods) {
 Status restartStaticPods(Transport& t, const std::vector<std::string>& wanted) {
   std::vector<std::string> pods;
   for (const auto& pod : wanted) {
-    auto m = t.readFile(manifestPath(pod));
+    auto m = t.readFile(staticPodManifestPath(pod));
     if (m) {
       pods.push_back(pod);
     } else if (m.error().code != ErrorCode::kNotFound) {
@@ -145,7 +142,7 @@ Status restartStaticPods(Transport& t, const std::vector<std::string>& wanted) {
   std::vector<std::string> moved;
   Status result = okStatus();
   for (const auto& pod : pods) {
-    result = runChecked(t, {"mv", "-f", manifestPath(pod), asidePath(pod)});
+    result = runChecked(t, {"mv", "-f", staticPodManifestPath(pod), staticPodAsidePath(pod)});
     if (!result) break;
     moved.push_back(pod);
   }
@@ -167,9 +164,8 @@ Status restartStaticPods(Transport& t, const std::vector<std::string>& wanted) {
   }
   // Back in any case: a control plane must not stay without its manifests.
   for (const auto& pod : moved) {
-    if (auto s = runChecked(t, {"mv", "-f", asidePath(pod), manifestPath(pod)}); !s && result) {
-      result = s;
-    }
+    Status back = runChecked(t, {"mv", "-f", staticPodAsidePath(pod), staticPodManifestPath(pod)});
+    if (!back && result) result = back;
   }
   if (!result) return result;
   return waitStarted(t, pods);
@@ -251,7 +247,8 @@ Status renewKubeadmCertificates(const KubeadmCertsRenewAction& a, Transport& t) 
 Status restoreStaticPodManifests(const RestoreStaticPodManifestsAction& a, Transport& t) {
   std::lock_guard<std::mutex> lock(rolloutMutex());
   for (const auto& pod : a.pods) {
-    if (auto s = runChecked(t, {"mv", "-f", asidePath(pod), manifestPath(pod)}); !s) return s;
+    Status back = runChecked(t, {"mv", "-f", staticPodAsidePath(pod), staticPodManifestPath(pod)});
+    if (!back) return back;
   }
   return waitStarted(t, a.pods);
 }

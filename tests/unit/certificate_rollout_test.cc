@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <thread>
 
@@ -163,6 +164,8 @@ class KubeadmHost : public Transport {
   const std::string& hostName() const override { return name_; }
   Result<CommandResult> run(const std::vector<std::string>& argv, const ExecOptions&) override {
     commands_.push_back(argv);
+    last_ = std::chrono::steady_clock::now();
+    if (!first_) first_ = last_;
     if (argv[0] == "mv") {
       auto it = files_.find(argv[2]);
       if (it == files_.end()) return CommandResult{.exitStatus = 1, .err = "no such file"};
@@ -191,6 +194,8 @@ class KubeadmHost : public Transport {
   std::map<std::string, std::string> files_;
   std::vector<std::vector<std::string>> commands_;
   std::vector<std::string> movedOut_, seenStopped_;
+  std::optional<std::chrono::steady_clock::time_point> first_;  // first and last command
+  std::chrono::steady_clock::time_point last_;
 };
 
 TEST(KubeadmRenewalTest, RenewsThenRestartsThePodsReadingTheCertificatesThroughTheirManifests) {
@@ -213,6 +218,24 @@ TEST(KubeadmRenewalTest, RenewsThenRestartsThePodsReadingTheCertificatesThroughT
   const auto& last = h.commands_.back();
   EXPECT_EQ(last.back(), "https://127.0.0.1:6443/readyz");
   EXPECT_NE(std::find(last.begin(), last.end(), "/etc/kubernetes/pki/ca.crt"), last.end());
+}
+
+TEST(KubeadmRenewalTest, ParallelHostsRenewAndRestartOneAtATime) {
+  std::vector<std::unique_ptr<KubeadmHost>> hosts;
+  for (int i = 0; i < 3; ++i) hosts.push_back(std::make_unique<KubeadmHost>(true));
+  setStaticPodStopWait(std::chrono::milliseconds(20), std::chrono::seconds(5));
+  setApiserverReadyTimeout(std::chrono::seconds(5), std::chrono::milliseconds(1));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (auto& h : hosts) {
+    threads.emplace_back([&] { ok += bool(renewKubeadmCertificates({{"etcd-server"}}, *h)); });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 3);
+  std::sort(hosts.begin(), hosts.end(), [](const auto& a, const auto& b) { return *a->first_ < *b->first_; });
+  for (size_t i = 1; i < hosts.size(); ++i) {
+    EXPECT_GE(*hosts[i]->first_, hosts[i - 1]->last_) << "two hosts renewed or restarted at once";
+  }
 }
 
 TEST(KubeadmRenewalTest, BeforeTheClusterExistsOnlyKubeadmRuns) {
