@@ -169,7 +169,10 @@ Status Manager::attachCertificates(const ManifestSet& set, std::vector<MachineTa
   for (const auto& t : targets) {
     hosts.push_back({.desired = t.desired, .address = t.ssh.address, .transport = pool_->get(t.ssh)});
   }
-  if (auto s = attachClusterPki(hosts, set, options_.stateDir, ReconcileMode::kApply); !s) return s;
+  auto wallNow = [this] { return clock_.wallNow(); };
+  if (auto s = attachClusterPki(hosts, set, options_.stateDir, ReconcileMode::kApply, wallNow); !s) {
+    return s;
+  }
   for (size_t i = 0; i < hosts.size(); ++i) targets[i].desired.certificates = hosts[i].desired.certificates;
   std::lock_guard<std::mutex> lock(mutex_);
   certificatesAt_ = clock_.now();

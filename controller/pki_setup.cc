@@ -5,7 +5,7 @@
 namespace piherd {
 
 Status attachClusterPki(std::vector<HostTarget>& hosts, const ManifestSet& set,
-                        const std::string& stateDir, ReconcileMode mode) {
+                        const std::string& stateDir, ReconcileMode mode, pki::WallClock clock) {
   const Cluster* cluster = set.cluster();
   if (cluster == nullptr) return makeError(ErrorCode::kInvalidArgument, "no Cluster");
   std::vector<ControlPlaneRef> controlPlanes;
@@ -34,7 +34,7 @@ Status attachClusterPki(std::vector<HostTarget>& hosts, const ManifestSet& set,
   };
   FilePkiStore store(stateDir);
   auto pki = prepareClusterPki(store, *cluster, controlPlanes, probe,
-                               {.save = mode == ReconcileMode::kApply});
+                               {.save = mode == ReconcileMode::kApply, .clock = std::move(clock)});
   if (!pki) return tl::unexpected(pki.error());
   for (auto& h : hosts) {
     auto it = pki->byMachine.find(h.desired.machine);

@@ -9,11 +9,15 @@
 #include "api/manifest_set.h"
 #include "controller/cli.h"
 #include "controller/host_runner.h"
+#include "platform/pki.h"
 
 namespace piherd {
 
 // Fills hosts[i].desired.certificates for every control plane. In plan mode nothing is saved.
+// Renewal windows and expiry notes are judged at `clock`'s time (the controller passes its
+// injected Clock's wall time).
 Status attachClusterPki(std::vector<HostTarget>& hosts, const ManifestSet& set,
-                        const std::string& stateDir, ReconcileMode mode);
+                        const std::string& stateDir, ReconcileMode mode,
+                        pki::WallClock clock = pki::systemWallClock());
 
 }  // namespace piherd

@@ -109,7 +109,19 @@ std::string describe(const ApiserverCertificateRolloutAction& a) {
          "; one control plane at a time, kube-apiserver restarted when running";
 }
 std::string describe(const KubeadmCertsRenewAction& a) {
-  return "kubeadm certs renew " + joinWords(a.names) + "; one control plane at a time";
+  std::vector<std::string> pods = staticPodsReading(a.names);
+  return "kubeadm certs renew " + joinWords(a.names) +
+         (pods.empty() ? std::string()
+                       : ", then restart the static pods that read them where they run: " +
+                             joinWords(pods, ", ")) +
+         "; one control plane at a time";
+}
+std::string describe(const RestoreStaticPodManifestsAction& a) {
+  std::vector<std::string> paths;
+  for (const auto& pod : a.pods) paths.push_back(std::string(kStaticPodAsideDir) + "/" + pod + ".yaml");
+  return "move " + joinWords(paths) + " back to " + kStaticPodManifestDir +
+         " (left aside by an interrupted restart: " + joinWords(a.pods, ", ") +
+         " not running)";
 }
 std::string describe(const KeepalivedConfigAction& a) {
   std::string head = std::string(a.previous ? "update " : "create ") + kKeepalivedConfig +
@@ -213,6 +225,9 @@ Status apply(const ApiserverCertificateRolloutAction& a, Transport& t) {
   return rolloutApiserverCertificate(a, t);
 }
 Status apply(const KubeadmCertsRenewAction& a, Transport& t) { return renewKubeadmCertificates(a, t); }
+Status apply(const RestoreStaticPodManifestsAction& a, Transport& t) {
+  return restoreStaticPodManifests(a, t);
+}
 // The auth_pass values of a keepalived config, to scrub from anything keepalived prints.
 std::string scrubPasswords(std::string text, const std::string& config) {
   std::istringstream in(config);

@@ -26,8 +26,8 @@ struct WriteFileAction {
 
 // The certificates facet's apiserver serving pair for one control plane (docs/certificates.md):
 // writes the key (stdin, 0600) and the certificate, then, when kube-apiserver runs there (its
-// static pod manifest exists), restarts it by moving the manifest out and back, and waits
-// until https://127.0.0.1:6443/readyz answers. Process-wide, one control plane at a time.
+// static pod manifest exists), restarts it by rewriting the manifest (an annotation with the
+// certificate's fingerprint), and waits until https://127.0.0.1:6443/readyz answers. Process-wide, one control plane at a time.
 struct ApiserverCertificateRolloutAction {
   FileSpec key;          // empty path: the key is already in place
   FileSpec certificate;
@@ -36,9 +36,18 @@ struct ApiserverCertificateRolloutAction {
 };
 
 // `kubeadm certs renew NAME...` for kubeadm-issued certificates inside the renewal window,
-// one control plane at a time (same lock as the apiserver rollout).
+// then kubeadm's documented restart of the static pods that read them (manifest moved out of
+// /etc/kubernetes/manifests and back, /readyz awaited); one control plane at a time (same
+// lock as the apiserver rollout).
 struct KubeadmCertsRenewAction {
   std::vector<std::string> names;  // "apiserver-kubelet-client", "admin.conf", ...
+};
+
+// Static pod manifests that a restart after `kubeadm certs renew` left in kStaticPodAsideDir
+// while their place in /etc/kubernetes/manifests is empty (piherd was stopped in between):
+// moved back, so the kubelet starts the pods again; health awaited as after a restart.
+struct RestoreStaticPodManifestsAction {
+  std::vector<std::string> pods;  // "etcd", "kube-apiserver", ...
 };
 
 struct SetSysctlAction {
@@ -139,6 +148,7 @@ using Action = std::variant<WriteFileAction, SetSysctlAction, LoadModuleAction, 
                             InstallPackagesAction, HoldPackagesAction, UnitAction,
                             InstallKeyringAction, ConfigureContainerdAction, RebootAction,
                             ApiserverCertificateRolloutAction, KubeadmCertsRenewAction,
+                            RestoreStaticPodManifestsAction,
                             KeepalivedConfigAction, AddAddressAction,
                             DisableDphysSwapfileAction, MaskUnitsAction, RepairDpkgAction>;
 

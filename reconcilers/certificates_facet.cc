@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "platform/pki.h"
+#include "reconcilers/certificate_rollout.h"
 
 namespace piherd {
 namespace {
@@ -100,11 +101,24 @@ void CertificatesFacet::addQueries(const HostDesired& d, QuerySet& q) const {
   for (const auto& k : kubeadmIssuedCertificates()) {
     q.add(k.kubeconfig ? QueryKind::kKubeconfigCert : QueryKind::kFile, k.path);
   }
+  // Static pod manifests a restart moved aside, and whether their place is empty (stat only).
+  for (const auto& pod : kubeadmStaticPods()) {
+    q.add(QueryKind::kFileDigest, staticPodAsidePath(pod));
+    q.add(QueryKind::kFileDigest, staticPodManifestPath(pod));
+  }
 }
 
 FacetPlan CertificatesFacet::plan(const HostDesired& d, const HostFacts& facts) const {
   FacetPlan plan;
   if (!d.controlPlane || d.certificates.files.empty()) return plan;
+  RestoreStaticPodManifestsAction restore;
+  for (const auto& pod : kubeadmStaticPods()) {
+    if (facts.fileDigest(staticPodAsidePath(pod)).exists &&
+        !facts.fileDigest(staticPodManifestPath(pod)).exists) {
+      restore.pods.push_back(pod);
+    }
+  }
+  if (!restore.pods.empty()) plan.actions.push_back(std::move(restore));
   const PkiFileDesired* pairKey = nullptr;
   const PkiFileDesired* pairCert = nullptr;
   std::string keyReason, certReason;

@@ -8,7 +8,9 @@
 // It also watches the certificates kubeadm issues (under /etc/kubernetes/pki and the client
 // certificates embedded in the kubeconfigs): their expiry is reported (notes, the metric
 // piherd_certificate_expiry_timestamp_seconds) and, inside renewBeforeDays, they are renewed
-// with `kubeadm certs renew`, one control plane at a time.
+// with `kubeadm certs renew`, one control plane at a time, and the static pods that read them
+// restarted (reconcilers/certificate_rollout.h). A static pod manifest such a restart left
+// aside (piherd stopped meanwhile) whose place is empty is moved back.
 #pragma once
 
 #include <chrono>

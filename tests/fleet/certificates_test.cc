@@ -2,8 +2,11 @@
 // cluster's PKI on two control planes and leaves the worker alone; a TLS server using the
 // placed certificate is verified by a client trusting only our CA, by the VIP, by each
 // control plane's address and by its name; tampering is reported and restored; a third
-// control plane gives every control plane a new certificate, rolled out one at a time; no key
-// byte reaches plan or apply output, or the hosts' journals.
+// control plane gives every control plane a new certificate, rolled out one at a time; on a
+// control plane set up by kubeadm (the fleet's stand-in, with Debian's real etcd), the
+// certificates kubeadm issued are renewed with `kubeadm certs renew` when they near expiry and
+// the static pods that read them restarted; no key byte reaches plan or apply output, or the
+// hosts' journals.
 //
 // Hosts (from the end of the fleet, so the facet tests' first host stays fresh): the last
 // host and the one before are control planes, the third from the end a worker, the fourth
@@ -58,6 +61,7 @@ class CertificatesFleetTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     if (inv_ != nullptr) {
+      on(cp_[0], kKubeadmReset);
       for (size_t i : {cp_[0], cp_[1], third_}) {
         on(i, "rm -rf /etc/kubernetes/manifests /var/tmp/piherd-readyz; "
               "pkill -F /run/piherd-s_server.pid 2>/dev/null; rm -f /run/piherd-s_server.pid; true");
@@ -68,6 +72,12 @@ class CertificatesFleetTest : public ::testing::Test {
     delete outputs_;
     delete inv_;
   }
+
+  // Undoes a `kubeadm init` (KubeadmIssuedCertificatesNearExpiry...), pass or fail.
+  static constexpr const char* kKubeadmReset =
+      "if [ -e /etc/kubernetes/admin.conf ]; then kubeadm reset -f >/dev/null 2>&1; fi; "
+      "rm -rf /var/lib/etcd /etc/kubernetes/piherd-restart /root/piherd-init.yaml "
+      "/var/tmp/piherd-kubeadm-init.log; true";
 
   static std::string vip() { return inv_->addressInNetwork(100); }
   static const FleetHost& host(size_t i) { return inv_->hosts[i]; }
@@ -346,6 +356,168 @@ TEST_F(CertificatesFleetTest, AThirdControlPlaneGivesEveryControlPlaneANewCertif
       << std::fixed << windows[0].first << ".." << windows[0].second << " vs " << windows[1].first
       << ".." << windows[1].second;
   EXPECT_EQ(piherd({"plan"}).exitStatus, 0);
+}
+
+// The certificates kubeadm issues, on a control plane that `kubeadm init` set up from the PKI
+// piherd placed: four of them (three files and the client certificate in
+// controller-manager.conf) are re-signed by their CA to expire in 5 days, inside the default
+// renewBeforeDays (30). Plan reports their renewal without changing anything; apply renews
+// them with kubeadm, restarts the static pods that read them (etcd, kube-apiserver,
+// kube-controller-manager; not kube-scheduler) and waits for /readyz; a second plan is clean.
+TEST_F(CertificatesFleetTest, KubeadmIssuedCertificatesNearExpiryAreRenewedAndTheirPodsRestarted) {
+  const size_t cp = cp_[0];
+  const std::string pki = "/etc/kubernetes/pki/";
+  // Hosts as the earlier tests of this process may have left them: no look-alike server on
+  // 6443, no manifests; the PKI in place.
+  for (size_t i : cp_) {
+    on(i, "pkill -F /run/piherd-s_server.pid 2>/dev/null; rm -f /run/piherd-s_server.pid; "
+          "rm -rf /etc/kubernetes/manifests/*; true");
+  }
+  on(cp, kKubeadmReset);
+  ASSERT_EQ(piherd({"apply"}).exitStatus, 0);
+  on(cp, "cat > /root/piherd-init.yaml <<'EOF'\n"
+         "apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\n"
+         "localAPIEndpoint: {advertiseAddress: " + host(cp).address + ", bindPort: 6443}\n"
+         "nodeRegistration: {name: " + host(cp).name + "}\n---\n"
+         "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n"
+         "kubernetesVersion: v1.34.2\ncontrolPlaneEndpoint: \"" + vip() + ":6443\"\n"
+         "networking: {podSubnet: 10.244.0.0/16, serviceSubnet: 10.96.0.0/12}\n---\n"
+         "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+         "cgroupDriver: systemd\nEOF");
+  on(cp, "kubeadm init --config /root/piherd-init.yaml > /var/tmp/piherd-kubeadm-init.log 2>&1 || "
+         "{ tail -20 /var/tmp/piherd-kubeadm-init.log >&2; exit 1; }");
+  ASSERT_FALSE(HasFailure()) << "kubeadm init failed";
+  EXPECT_EQ(on(cp, "cmp -s /etc/kubernetes/pki/ca.crt /dev/stdin <<'EOF' && echo same\n" +
+                       readLocal(stateFile("ca.crt")) + "EOF"),
+            "same\n") << "kubeadm used the CA piherd placed";
+  {
+    auto fresh = piherd({"plan"});
+    EXPECT_EQ(fresh.exitStatus, 0) << "kubeadm init leaves piherd nothing to do";
+  }
+
+  // The certificates, aged: the same subject, SANs, usages and key, signed again by their
+  // CA for 5 days. The kubeconfig's client key is used only on the host, in a 0700 temp dir.
+  on(cp, "set -e; cd " + pki + "\n"
+         "age() { openssl x509 -x509toreq -in \"$1\" -signkey \"$2\" -copy_extensions copy 2>/dev/null |"
+         " openssl x509 -req -CA \"$3.crt\" -CAkey \"$3.key\" -days 5 -copy_extensions copy"
+         " -out \"$1.aged\" 2>/dev/null; cat \"$1.aged\" > \"$1\"; rm \"$1.aged\"; }\n"
+         "age apiserver-kubelet-client.crt apiserver-kubelet-client.key ca\n"
+         "age front-proxy-client.crt front-proxy-client.key front-proxy-ca\n"
+         "age etcd/server.crt etcd/server.key etcd/ca\n"
+         "conf=/etc/kubernetes/controller-manager.conf; t=$(mktemp -d)\n"
+         "sed -n 's/^ *client-certificate-data: //p' $conf | base64 -d > $t/c.crt\n"
+         "sed -n 's/^ *client-key-data: //p' $conf | base64 -d > $t/c.key\n"
+         "age $t/c.crt $t/c.key ca\n"
+         "sed -i \"s|^\\( *client-certificate-data: \\).*|\\1$(base64 -w0 < $t/c.crt)|\" $conf\n"
+         "rm -rf $t");
+  ASSERT_FALSE(HasFailure());
+  const std::vector<std::string> aged = {"apiserver-kubelet-client.crt", "front-proxy-client.crt",
+                                         "etcd/server.crt", "controller-manager.conf"};
+  // notAfter (Unix seconds) of each, read on the host with openssl.
+  auto notAfter = [&](const std::string& name) -> long long {
+    std::string cert = name == "controller-manager.conf"
+                           ? "sed -n 's/^ *client-certificate-data: //p' /etc/kubernetes/" + name +
+                                 " | base64 -d | openssl x509 -noout -enddate"
+                           : "openssl x509 -noout -enddate -in " + pki + name;
+    return std::atoll(on(cp, "date -d \"$(" + cert + " | cut -d= -f2)\" +%s").c_str());
+  };
+  const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+  std::map<std::string, long long> before;
+  for (const auto& name : aged) {
+    before[name] = notAfter(name);
+    ASSERT_LT(before[name], now + 6 * 86400) << name << " was not aged";
+  }
+
+  auto p = piherd({"plan"});
+  ASSERT_EQ(p.exitStatus, 2) << p.out;
+  EXPECT_NE(p.out.find("kubeadm certs renew apiserver-kubelet-client front-proxy-client "
+                       "etcd-server controller-manager.conf, then restart the static pods "
+                       "that read them where they run: etcd, kube-apiserver, "
+                       "kube-controller-manager; one control plane at a time"),
+            std::string::npos) << p.out;
+  EXPECT_EQ(p.out.find("kubeadm certs renew", p.out.find("kubeadm certs renew") + 1), std::string::npos)
+      << "only the control plane kubeadm set up has certificates to renew";
+  EXPECT_TRUE(std::regex_search(p.out, std::regex("note: nearest expiry: (apiserver-kubelet-client.crt|"
+                                                  "front-proxy-client.crt|etcd/server.crt|"
+                                                  "controller-manager.conf) on ")))
+      << p.out;
+  for (const auto& name : aged) EXPECT_EQ(notAfter(name), before[name]) << "plan changed " << name;
+
+  // The static pods' processes, found by a flag of kubeadm's manifests ([r]: the pattern does
+  // not match the shell running pgrep): PID and start time (clock ticks after boot).
+  const std::map<std::string, std::string> podFlag = {
+      {"etcd", "--cert-file=/etc/kubernetes/pki/etcd/serve[r].crt"},
+      {"kube-apiserver", "--tls-cert-file=/etc/kubernetes/pki/apiserve[r].crt"},
+      {"kube-controller-manager", "--kubeconfig=/etc/kubernetes/controller-manage[r].conf"},
+      {"kube-scheduler", "--kubeconfig=/etc/kubernetes/schedule[r].conf"}};
+  auto podState = [&] {
+    std::map<std::string, std::string> state;
+    for (const auto& [pod, flag] : podFlag) {
+      state[pod] = on(cp, "p=$(pgrep -f -- '" + flag + "'); echo \"$p $(cut -d' ' -f22 /proc/$p/stat)\"");
+      EXPECT_TRUE(std::regex_match(state[pod], std::regex("[0-9]+ [0-9]+\n")))
+          << pod << " is not running exactly once: " << state[pod];
+    }
+    return state;
+  };
+  const auto podsBefore = podState();
+  const std::string manifestsBefore = on(cp, "cd /etc/kubernetes/manifests && sha256sum *.yaml");
+  auto etcdServing = [&] {
+    return on(cp, "echo | timeout 10 openssl s_client -connect 127.0.0.1:2379 -cert " + pki +
+                      "etcd/healthcheck-client.crt -key " + pki + "etcd/healthcheck-client.key "
+                      "2>/dev/null | openssl x509 -noout -enddate");
+  };
+  const std::string servedBefore = etcdServing();
+
+  auto started = std::chrono::steady_clock::now();
+  auto a = piherd({"apply"});
+  ASSERT_EQ(a.exitStatus, 0) << a.out;
+  std::cerr << "# apply with renewal and restarts took "
+            << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count()
+            << " s\n";
+  // Renewed: a year ahead again, each verifying against its CA.
+  for (const auto& name : aged) {
+    long long after = notAfter(name);
+    EXPECT_GT(after, before[name] + 300 * 86400LL) << name;
+    EXPECT_GE(after, now + 364 * 86400LL) << name;
+  }
+  EXPECT_EQ(on(cp, "cd " + pki + " && openssl verify -CAfile ca.crt apiserver-kubelet-client.crt && "
+                   "openssl verify -CAfile front-proxy-ca.crt front-proxy-client.crt && "
+                   "openssl verify -CAfile etcd/ca.crt etcd/server.crt"),
+            "apiserver-kubelet-client.crt: OK\nfront-proxy-client.crt: OK\netcd/server.crt: OK\n");
+  EXPECT_NE(on(cp, "grep -c 'kubeadm certs renew' /var/log/kubeadm-standin.log || true"), "0\n");
+  // Restarted: the pods reading a renewed certificate run in a new process, the scheduler
+  // (reading none) in the same; the manifests are back as they were, none left aside.
+  const auto podsAfter = podState();
+  for (const auto& pod : {"etcd", "kube-apiserver", "kube-controller-manager"}) {
+    EXPECT_NE(podsAfter.at(pod), podsBefore.at(pod)) << pod << " was not restarted";
+  }
+  EXPECT_EQ(podsAfter.at("kube-scheduler"), podsBefore.at("kube-scheduler"));
+  EXPECT_EQ(on(cp, "cd /etc/kubernetes/manifests && sha256sum *.yaml"), manifestsBefore);
+  EXPECT_EQ(on(cp, "ls -A /etc/kubernetes/piherd-restart 2>/dev/null | wc -l"), "0\n");
+  // etcd serves the renewed certificate (it loaded the new file), and kube-apiserver answers
+  // /readyz (its etcd check included), trusted through the cluster CA only.
+  const std::string servedAfter = etcdServing();
+  EXPECT_NE(servedAfter, servedBefore);
+  EXPECT_EQ(servedAfter, on(cp, "openssl x509 -noout -enddate -in " + pki + "etcd/server.crt"));
+  EXPECT_EQ(shell("curl -fsS --max-time 5 --cacert '" + stateFile("ca.crt") + "' https://" +
+                  host(cp).address + ":6443/readyz").out,
+            "ok");
+  // No byte of the keys kubeadm made (files and the kubeconfig's) in piherd's output.
+  std::string hostKeys = on(cp, "for f in " + pki + "*.key " + pki + "etcd/*.key; do sed -n 2,4p $f; done; "
+                                "sed -n 's/^ *client-key-data: //p' /etc/kubernetes/*.conf | cut -c1-64");
+  std::istringstream lines(hostKeys);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.size() < 40) continue;
+    EXPECT_EQ(outputs_->find(line), std::string::npos) << "a host key leaked";
+  }
+
+  auto second = piherd({"plan"});
+  EXPECT_EQ(second.exitStatus, 0) << second.out;
+  EXPECT_EQ(second.out.find("kubeadm certs renew"), std::string::npos);
+
+  on(cp, kKubeadmReset);
+  EXPECT_EQ(piherd({"apply"}).exitStatus, 0) << "the PKI back for the next tests";
 }
 
 TEST_F(CertificatesFleetTest, NoKeyByteInAnyOutputOrHostJournal) {

@@ -203,8 +203,9 @@ TEST(CertificatesFacetTest, KubeadmIssuedCertificatesInsideTheWindowAreRenewed) 
   HostFacts facts = b.build();
   auto plan = CertificatesFacet().plan(d, facts);
   EXPECT_EQ(headlines(plan), (std::vector<std::string>{
-                                 "kubeadm certs renew apiserver-kubelet-client admin.conf; one "
-                                 "control plane at a time"}));
+                                 "kubeadm certs renew apiserver-kubelet-client admin.conf, then "
+                                 "restart the static pods that read them where they run: "
+                                 "kube-apiserver; one control plane at a time"}));
   EXPECT_EQ(plan.notes, (std::vector<std::string>{"nearest expiry: admin.conf on 2026-12-06"}));
   auto expiries = observedCertificateExpiries(d, facts);
   std::vector<std::string> labels;
@@ -212,6 +213,25 @@ TEST(CertificatesFacetTest, KubeadmIssuedCertificatesInsideTheWindowAreRenewed) 
   EXPECT_EQ(labels, (std::vector<std::string>{"ca.crt", "front-proxy-ca.crt", "etcd/ca.crt",
                                               "apiserver.crt", "apiserver-kubelet-client.crt",
                                               "front-proxy-client.crt", "admin.conf"}));
+}
+
+TEST(CertificatesFacetTest, ManifestsLeftAsideByAnInterruptedRestartAreMovedBack) {
+  const HostDesired& d = controlPlane();
+  QuerySet q;
+  CertificatesFacet().addQueries(d, q);
+  EXPECT_TRUE(q.queries().contains({QueryKind::kFileDigest, "/etc/kubernetes/piherd-restart/etcd.yaml"}));
+  EXPECT_TRUE(q.queries().contains({QueryKind::kFileDigest, "/etc/kubernetes/manifests/etcd.yaml"}));
+  FactsBuilder b = converged(d);
+  b.digest("/etc/kubernetes/piherd-restart/etcd.yaml", pki::sha256Hex("etcd"));
+  b.digest("/etc/kubernetes/piherd-restart/kube-scheduler.yaml", pki::sha256Hex("s"));  // stale:
+  b.digest("/etc/kubernetes/manifests/kube-scheduler.yaml", pki::sha256Hex("s"));  // place taken
+  b.digest("/etc/kubernetes/manifests/kube-apiserver.yaml", pki::sha256Hex("a"));
+  auto plan = CertificatesFacet().plan(d, b.build());
+  EXPECT_EQ(headlines(plan), (std::vector<std::string>{
+                                 "move /etc/kubernetes/piherd-restart/etcd.yaml back to "
+                                 "/etc/kubernetes/manifests (left aside by an interrupted "
+                                 "restart: etcd not running)"}));
+  EXPECT_TRUE(CertificatesFacet().plan(d, converged(d).build()).actions.empty());
 }
 
 }  // namespace

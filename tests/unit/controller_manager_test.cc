@@ -7,7 +7,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
+
+#include "platform/pki.h"
 
 #include "controller/file_store.h"
 #include "controller/machine_status.h"
@@ -214,6 +217,108 @@ TEST_F(ManagerTest, ARestartedControllerResumesFromTheStateDirectory) {
   EXPECT_NE(second.lastReconcileTime, first.lastReconcileTime);
   EXPECT_EQ(metric("piherd_drift_corrections_total{facet=\"demo\",machine=\"m1\"}"), 1);
   manager_->stop();
+}
+
+// What the planner was given on each pass for control planes: the certificates' time and the
+// apiserver certificate placed.
+class CertificatesSeen : public Facet {
+ public:
+  struct Seen {
+    std::chrono::system_clock::time_point now;
+    std::string apiserverCert;
+  };
+  std::string_view name() const override { return "certificates-seen"; }
+  std::vector<std::string_view> dependsOn() const override { return {}; }
+  void addQueries(const HostDesired&, QuerySet&) const override {}
+  FacetPlan plan(const HostDesired& d, const HostFacts&) const override {
+    if (!d.controlPlane) return {};
+    Seen s{.now = d.certificates.now};
+    for (const auto& f : d.certificates.files) {
+      if (f.name == "apiserver.crt") s.apiserverCert = f.content;
+    }
+    std::lock_guard<std::mutex> l(m_);
+    seen_.push_back(s);
+    return {};
+  }
+  Seen last() const {
+    std::lock_guard<std::mutex> l(m_);
+    return seen_.empty() ? Seen{} : seen_.back();
+  }
+  size_t count() const {
+    std::lock_guard<std::mutex> l(m_);
+    return seen_.size();
+  }
+
+ private:
+  mutable std::mutex m_;
+  mutable std::vector<Seen> seen_;
+};
+
+// LocalTransport, except that the probe for an initialized cluster (run when the state
+// directory has no PKI yet) finds none, whatever this machine holds in /etc/kubernetes.
+class NoClusterTransport : public CountingTransport {
+ public:
+  using CountingTransport::CountingTransport;
+  Result<CommandResult> run(const std::vector<std::string>& argv, const ExecOptions& o) override {
+    if (argv.size() > 3 && argv[3] == "piherd-probe") return CommandResult{.exitStatus = 0};
+    return CountingTransport::run(argv, o);
+  }
+};
+
+TEST_F(ManagerTest, CertificatesArePreparedAgainAtMostHourlyAtTheStartOfAPassAtTheClocksTime) {
+  auto seen = std::make_shared<CertificatesSeen>();
+  ManagerOptions o{.resync = 30s, .workers = 2,
+                   .factory = [this](const SshTarget&) -> std::unique_ptr<Transport> {
+                     return std::make_unique<NoClusterTransport>(counters_);
+                   },
+                   .stateDir = dir_.file(".piherd")};
+  manager_ = std::make_unique<Manager>(o, *store_, metrics_, clock_,
+                                       std::vector<std::shared_ptr<const Facet>>{seen},
+                                       std::vector<std::shared_ptr<ClusterObserver>>{});
+  const auto t0 = clock_.wallNow();
+  ASSERT_TRUE(manager_->start());
+  ASSERT_TRUE(eventually([&] { return manager_->passesCompleted() >= 1; }));
+  ASSERT_EQ(seen->last().now, t0) << "judged at the injected clock's time";
+  const std::string first = seen->last().apiserverCert;
+  ASSERT_FALSE(first.empty());
+  auto info = pki::parseCertificate(first);
+  ASSERT_TRUE(info);
+
+  // One pass after each step of the clock (every step is longer than the resync period).
+  auto passAfter = [&](std::chrono::steady_clock::duration step) {
+    size_t before = manager_->passesCompleted();
+    clock_.step(step);
+    return eventually([&] { return manager_->passesCompleted() > before; });
+  };
+  // Within the hour: passes run on the certificates of the start.
+  ASSERT_TRUE(passAfter(30min));
+  EXPECT_EQ(seen->last().now, t0);
+  ASSERT_TRUE(passAfter(29min));
+  EXPECT_EQ(seen->last().now, t0) << "59 minutes: not prepared again yet";
+
+  // Past the hour: prepared again at the start of the next pass, at that pass's time.
+  ASSERT_TRUE(passAfter(2min));
+  EXPECT_EQ(seen->last().now, clock_.wallNow());
+  EXPECT_EQ(seen->last().apiserverCert, first) << "outside the renewal window: kept";
+  ASSERT_TRUE(passAfter(30min));
+  EXPECT_EQ(seen->last().now, clock_.wallNow() - 30min) << "then not again within the hour";
+
+  // Months later, inside renewBeforeDays (30) of the apiserver certificate's expiry: the
+  // first pass after that hands the planners a renewed certificate, issued at the pass's time.
+  ASSERT_TRUE(passAfter(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      info->notAfter - clock_.wallNow() - std::chrono::hours(24 * 29))));
+  const auto renewedAt = clock_.wallNow();
+  EXPECT_EQ(seen->last().now, renewedAt);
+  ASSERT_NE(seen->last().apiserverCert, first);
+  auto renewed = pki::parseCertificate(seen->last().apiserverCert);
+  ASSERT_TRUE(renewed);
+  EXPECT_EQ(std::chrono::floor<std::chrono::seconds>(renewed->notAfter),
+            std::chrono::floor<std::chrono::seconds>(renewedAt + std::chrono::hours(24) *
+                                                                     pki::kServingValidityDays))
+      << "issued at the pass's time, not at the manifest's or the process's start";
+  EXPECT_GT(renewed->notAfter, info->notAfter);
+  EXPECT_EQ(slurp(dir_.file(".piherd/pki/machines/m1/apiserver.crt")), seen->last().apiserverCert)
+      << "the renewed certificate is saved in the state directory";
 }
 
 }  // namespace

@@ -135,10 +135,7 @@ class StaticPods:
         self.procs = {}  # without systemd (tests): unit -> Popen
 
     def unit(self, name):
-        # The unit the pod last started as: a stopped transient unit whose cgroup the host
-        # cannot remove (nspawn on some kernels: "Failed to kill control group ...
-        # Input/output error") stays loaded under its name, so each start after the first
-        # takes a fresh one, as a container gets a new ID when it is recreated.
+        """The pod's systemd unit: kubelet-pod-NAME, or the name start() had to pick instead."""
         try:
             return open("/run/kubelet-standin/%s.unit" % name).read().strip()
         except OSError:
@@ -158,14 +155,14 @@ class StaticPods:
             run(["systemctl", "reset-failed", unit + ".service"])
         elif unit in self.procs:
             self.procs.pop(unit).terminate()
-        for suffix in (".hash", ".unit"):
+        for ext in ("hash", "unit"):
             try:
-                os.unlink("/run/kubelet-standin/%s%s" % (name, suffix))
+                os.unlink("/run/kubelet-standin/%s.%s" % (name, ext))
             except OSError:
                 pass
 
     def start(self, name, digest, argv, env):
-        unit = self.unit(name)
+        unit = UNIT_PREFIX + name
         logdir = "/var/log/pods/kube-system_%s-%s" % (name, self.node)
         os.makedirs(logdir, exist_ok=True)
         os.makedirs("/run/kubelet-standin", exist_ok=True)
@@ -174,11 +171,17 @@ class StaticPods:
             props = ["--property=Restart=always", "--property=RestartSec=2",
                      "--property=StandardOutput=append:%s/0.log" % logdir,
                      "--property=StandardError=append:%s/0.log" % logdir]
-            if run(["systemctl", "cat", unit + ".service"]).returncode == 0:
-                unit = "%s%s-%d" % (UNIT_PREFIX, name, time.time_ns() // 1000000)
             cmd = ["systemd-run", "--unit=" + unit, "--description=static pod " + name,
                    "--collect"] + props + ["--setenv=%s=%s" % kv for kv in env.items()] + argv
             r = run(cmd)
+            if r.returncode != 0 and b"already loaded" in r.stderr:
+                # A stopped unit systemd keeps loaded: in the fleet's containers it cannot
+                # remove the unit's cgroup, so --collect never unloads it. The restart goes
+                # to a unit of another name, remembered in NAME.unit (the real kubelet's new
+                # container has a new ID too).
+                unit = "%s%s-%d" % (UNIT_PREFIX, name, time.time() * 1000)
+                cmd[1] = "--unit=" + unit
+                r = run(cmd)
             if r.returncode != 0:
                 log("systemd-run %s: %s" % (unit, r.stderr.decode().strip()))
                 return
