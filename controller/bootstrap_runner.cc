@@ -86,8 +86,9 @@ std::string redactKubeadmOutput(const std::string& output, size_t lines) {
 class BootstrapRunner::Impl {
  public:
   Impl(const ManifestSet& set, const std::vector<HostTarget>& hosts, std::string stateDir,
-       BootstrapTimeouts timeouts)
-      : set_(set), stateDir_(std::move(stateDir)), timeouts_(timeouts) {
+       HostConnector connector, BootstrapTimeouts timeouts)
+      : set_(set), stateDir_(std::move(stateDir)), connector_(std::move(connector)),
+        timeouts_(timeouts) {
     for (const HostTarget& h : hosts) {
       hosts_[h.desired.machine] = h.transport;
       for (const PkiFileDesired& f : h.desired.certificates.files) {
@@ -98,7 +99,7 @@ class BootstrapRunner::Impl {
 
   Status load();
   BootstrapReport run(ReconcileMode mode, const std::set<std::string>& hostsReady,
-                      const ProgressFn& progress);
+                      const ProgressFn& progress, bool prune);
 
  private:
   Transport& transport(const std::string& machine) { return *hosts_.at(machine); }
@@ -121,6 +122,11 @@ class BootstrapRunner::Impl {
   Status joinOnce(const BootstrapStep& step);
   Status waitJoined(const BootstrapStep& step);
   Status reset(const std::string& machine);
+  std::vector<ClusterNode> listNodes(bool& known);
+  Status remove(const BootstrapStep& step, const std::map<std::string, NodeFacts>& facts);
+  Status drain(const std::string& node);
+  // Removes `node`'s etcd member, if it is still listed, through a control plane's etcd.
+  Status removeEtcdMember(const std::string& node, const std::map<std::string, NodeFacts>& facts);
   Status waitNoKubeadm(const std::string& machine);
   // Runs kubeadm with the config file at `path`; its output only redacted.
   Status runKubeadm(const std::string& machine, const std::vector<std::string>& argv);
@@ -132,6 +138,7 @@ class BootstrapRunner::Impl {
 
   const ManifestSet set_;  // a copy: the runner outlives the caller's objects being moved
   std::string stateDir_;
+  HostConnector connector_;
   BootstrapTimeouts timeouts_;
   std::map<std::string, std::shared_ptr<Transport>> hosts_;
   ProgressFn progress_;
@@ -460,8 +467,136 @@ Status BootstrapRunner::Impl::join(const BootstrapStep& step) {
   return last;
 }
 
+std::vector<ClusterNode> BootstrapRunner::Impl::listNodes(bool& known) {
+  std::vector<ClusterNode> out;
+  auto list = kube::listAll(*client_, kube::resources::nodes(), "", {});
+  known = static_cast<bool>(list);
+  if (!list) return out;
+  for (const KJson& n : list->items) {
+    ClusterNode c;
+    c.name = n["metadata"].value("name", "");
+    const KJson labels = n["metadata"].value("labels", KJson::object());
+    c.controlPlane = labels.contains(std::string(kControlPlaneTaintKey));
+    c.ready = nodeReady(n);
+    if (n.contains("status")) {
+      for (const KJson& a : n["status"].value("addresses", KJson::array())) {
+        if (a.value("type", "") == "InternalIP") c.address = a.value("address", "");
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Status BootstrapRunner::Impl::drain(const std::string& node) {
+  // Cordon: no new pods. Then every pod bound to the node goes, except its static pods'
+  // mirrors (the kubelet owns them) and DaemonSet pods (their controller would put them
+  // back), as `kubectl drain --ignore-daemonsets` does.
+  auto n = client_->get(kube::resources::nodes(), "", node);
+  if (!n) return n.error().code == ErrorCode::kNotFound ? Status{} : tl::unexpected(n.error());
+  (*n)["spec"]["unschedulable"] = true;
+  if (auto u = client_->update(kube::resources::nodes(), "", *n); !u) {
+    return makeError(u.error().code, "cordoning " + node + ": " + u.error().message);
+  }
+  auto pods = kube::resourceOf("v1", "Pod");
+  if (!pods) return tl::unexpected(pods.error());
+  kube::ListOptions options;
+  options.fieldSelector = "spec.nodeName=" + node;
+  auto list = kube::listAll(*client_, *pods, "", options);
+  if (!list) return makeError(list.error().code, "pods on " + node + ": " + list.error().message);
+  size_t evicted = 0;
+  for (const KJson& p : list->items) {
+    const KJson& meta = p["metadata"];
+    if (meta.value("annotations", KJson::object()).contains("kubernetes.io/config.mirror")) continue;
+    bool daemon = false;
+    for (const KJson& o : meta.value("ownerReferences", KJson::array())) {
+      daemon |= o.value("kind", "") == "DaemonSet";
+    }
+    if (daemon) continue;
+    auto r = client_->remove(*pods, meta.value("namespace", "default"), meta.value("name", ""));
+    if (!r && r.error().code != ErrorCode::kNotFound) {
+      return makeError(r.error().code, "draining " + node + ": " + r.error().message);
+    }
+    ++evicted;
+  }
+  say(node, "cordoned and drained (" + std::to_string(evicted) + " pods deleted)");
+  return {};
+}
+
+Status BootstrapRunner::Impl::removeEtcdMember(const std::string& node,
+                                               const std::map<std::string, NodeFacts>& facts) {
+  // etcd's v3 JSON gateway on a remaining control plane, with the healthcheck-client
+  // certificate kubeadm issued there (curl on the host: no etcd client is needed).
+  auto call = [&](const std::string& host, const std::string& path, const std::string& body) {
+    return transport(host).run(
+        {"curl", "-sS", "--max-time", "10", "--cacert", "/etc/kubernetes/pki/etcd/ca.crt",
+         "--cert", "/etc/kubernetes/pki/etcd/healthcheck-client.crt", "--key",
+         "/etc/kubernetes/pki/etcd/healthcheck-client.key", "-X", "POST", "--data-binary", "@-",
+         "https://127.0.0.1:2379" + path},
+        {.stdinData = body, .timeout = std::chrono::seconds(20)});
+  };
+  std::string last = "no joined control plane answered";
+  for (const Machine* m : set_.controlPlanes()) {
+    const std::string& host = m->metadata.name;
+    auto f = facts.find(host);
+    if (host == node || f == facts.end() || !f->second.kubeletConf) continue;
+    auto r = call(host, "/v3/cluster/member/list", "{}");
+    if (!r || !r->ok()) {
+      last = host + ": etcd member list failed";
+      continue;
+    }
+    KJson list = KJson::parse(r->out, nullptr, false);
+    if (list.is_discarded()) {
+      last = host + ": etcd member list: not JSON";
+      continue;
+    }
+    for (const KJson& member : list.value("members", KJson::array())) {
+      if (member.value("name", "") != node) continue;
+      KJson body = {{"ID", member.contains("ID") ? member["ID"] : KJson()}};
+      auto rm = call(host, "/v3/cluster/member/remove", body.dump());
+      if (!rm || !rm->ok() || rm->out.find("\"error\"") != std::string::npos) {
+        return makeError(ErrorCode::kUnavailable, "removing the etcd member of " + node +
+                                                      " through " + host + " failed");
+      }
+      say(node, "etcd member removed (through " + host + ")");
+    }
+    return {};
+  }
+  return makeError(ErrorCode::kUnavailable, "the etcd member of " + node + ": " + last);
+}
+
+Status BootstrapRunner::Impl::remove(const BootstrapStep& step,
+                                     const std::map<std::string, NodeFacts>& facts) {
+  if (auto s = drain(step.machine); !s) return s;
+  // The host itself: kubeadm reset -f (on a control plane it also leaves etcd). A host that
+  // cannot be reached is usually why it is removed: the node goes anyway.
+  bool wasReset = false;
+  if (connector_ && !step.address.empty()) {
+    auto t = connector_(step.machine, step.address);
+    if (t) {
+      auto r = (*t)->run({"kubeadm", "reset", "-f"}, {.timeout = timeouts_.kubeadm});
+      wasReset = r && r->ok();
+      say(step.machine, wasReset ? "kubeadm reset -f on " + step.address
+                                 : "kubeadm reset -f on " + step.address + " failed: " +
+                                       (r ? redactKubeadmOutput(r->out + r->err, 2)
+                                          : r.error().message));
+    } else {
+      say(step.machine, "its host is not reached (" + t.error().message + "): not reset");
+    }
+  }
+  if (step.controlPlane) {
+    if (auto s = removeEtcdMember(step.machine, facts); !s) return s;
+  }
+  auto d = client_->remove(kube::resources::nodes(), "", step.machine);
+  if (!d && d.error().code != ErrorCode::kNotFound) {
+    return makeError(d.error().code, "deleting node " + step.machine + ": " + d.error().message);
+  }
+  say(step.machine, "node deleted");
+  return {};
+}
+
 BootstrapReport BootstrapRunner::Impl::run(ReconcileMode mode, const std::set<std::string>& ready,
-                                           const ProgressFn& progress) {
+                                           const ProgressFn& progress, bool prune) {
   progress_ = progress;
   BootstrapReport report;
   BootstrapInput input;
@@ -471,6 +606,8 @@ BootstrapReport BootstrapRunner::Impl::run(ReconcileMode mode, const std::set<st
   input.joinLockHolder = joinLockHolder();
   Status connected = connect(input.facts);
   checkCalico(input);
+  if (client_) input.nodes = listNodes(input.nodesKnown);
+  input.prune = prune;
   auto plan = planBootstrap(input);
   if (!plan) {
     report.error = plan.error().message;
@@ -496,6 +633,7 @@ BootstrapReport BootstrapRunner::Impl::run(ReconcileMode mode, const std::set<st
       case BootstrapStepKind::kInit: s = init(step); break;
       case BootstrapStepKind::kCalico: s = applyCalico(); break;
       case BootstrapStepKind::kJoin: s = join(step); break;
+      case BootstrapStepKind::kRemove: s = remove(step, input.facts); break;
     }
     if (!s) {
       report.error = describeStep(step) + ": " + s.error().message;
@@ -511,15 +649,16 @@ BootstrapRunner::~BootstrapRunner() = default;
 
 Result<std::unique_ptr<BootstrapRunner>> BootstrapRunner::prepare(
     const ManifestSet& set, const std::vector<HostTarget>& hosts, std::string stateDir,
-    BootstrapTimeouts timeouts) {
-  auto impl = std::make_unique<Impl>(set, hosts, std::move(stateDir), timeouts);
+    HostConnector connector, BootstrapTimeouts timeouts) {
+  auto impl = std::make_unique<Impl>(set, hosts, std::move(stateDir), std::move(connector),
+                                     timeouts);
   if (auto s = impl->load(); !s) return tl::unexpected(s.error());
   return std::unique_ptr<BootstrapRunner>(new BootstrapRunner(std::move(impl)));
 }
 
 BootstrapReport BootstrapRunner::run(ReconcileMode mode, const std::set<std::string>& hostsReady,
-                                     const ProgressFn& progress) {
-  return impl_->run(mode, hostsReady, progress);
+                                     const ProgressFn& progress, bool prune) {
+  return impl_->run(mode, hostsReady, progress, prune);
 }
 
 std::string renderBootstrap(const BootstrapReport& report, ReconcileMode mode) {

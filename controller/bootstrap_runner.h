@@ -16,6 +16,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -49,6 +50,12 @@ struct BootstrapReport {
   bool converged() const { return error.empty() && plan.waiting.empty(); }
 };
 
+// Reaches the host of a node no Machine declares (for --prune), at its InternalIP with the
+// Cluster's SSH settings. An error when it cannot be built (not when the host is down).
+using HostConnector =
+    std::function<Result<std::shared_ptr<Transport>>(const std::string& name,
+                                                     const std::string& address)>;
+
 class BootstrapRunner {
  public:
   // Reads and checks what bootstrap will need before any host is touched: the Calico
@@ -56,12 +63,14 @@ class BootstrapRunner {
   static Result<std::unique_ptr<BootstrapRunner>> prepare(const ManifestSet& set,
                                                           const std::vector<HostTarget>& hosts,
                                                           std::string stateDir,
+                                                          HostConnector connector = nullptr,
                                                           BootstrapTimeouts timeouts = {});
 
   // Observes every host, plans, and in apply mode carries the plan out. `hostsReady`: the
-  // machines whose host facets converged (apply) or were observed (plan).
+  // machines whose host facets converged (apply) or were observed (plan). `prune`: nodes no
+  // Machine declares are removed (apply --prune); otherwise they are only reported.
   BootstrapReport run(ReconcileMode mode, const std::set<std::string>& hostsReady,
-                      const ProgressFn& progress);
+                      const ProgressFn& progress, bool prune = false);
 
   class Impl;
   ~BootstrapRunner();

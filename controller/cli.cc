@@ -115,6 +115,8 @@ Flags:
   --parallel N                      hosts worked on at once (default 8)
   --hosts-only                      plan, apply: the host facets only; no kubeadm init or
                                     join and no Calico (docs/bootstrap.md)
+  --prune                           plan, apply: drain, delete and reset the nodes no Machine
+                                    declares (never a control plane etcd's quorum needs)
   --dpkg-lock-timeout DURATION      how long to wait for another package manager holding the
                                     dpkg lock (default 5m); then retry later
   --log-format text|json            log line format on stderr (default text)
@@ -139,6 +141,10 @@ Result<CliOptions> parseCli(const std::vector<std::string>& args) {
     }
     if (a == "--hosts-only") {
       o.hostsOnly = true;
+      continue;
+    }
+    if (a == "--prune") {
+      o.prune = true;
       continue;
     }
     if (!a.empty() && a[0] == '-') {

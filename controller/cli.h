@@ -26,6 +26,7 @@ struct CliOptions {
   int dpkgLockTimeoutSeconds = 300;     // --dpkg-lock-timeout: wait for another apt/dpkg
   std::string output = "table";         // -o table|json (status)
   bool hostsOnly = false;               // --hosts-only (plan, apply): host facets, no bootstrap
+  bool prune = false;                   // --prune (apply): remove nodes no Machine declares
 };
 
 // Exit codes of `piherd run` (docs/cli.md).

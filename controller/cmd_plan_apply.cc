@@ -54,7 +54,23 @@ std::optional<Prepared> prepare(const CliOptions& o, ReconcileMode mode) {
     return std::nullopt;
   }
   if (!o.hostsOnly) {
-    auto b = BootstrapRunner::prepare(p.set, p.hosts, stateDirFor(o));
+    // The host of a node no Machine declares (--prune): reached like a Machine of the
+    // Cluster at the node's address, with the same SSH settings and host-key checks.
+    TransportPool* pool = p.pool.get();
+    HostConnector connector = [pool, set = p.set, o](const std::string& name,
+                                                     const std::string& address)
+        -> Result<std::shared_ptr<Transport>> {
+      Machine m;
+      m.metadata.name = name;
+      m.spec.cluster = set.cluster()->metadata.name;
+      m.spec.role = std::string(kRoleWorker);
+      m.spec.address = address;
+      ManifestSet one{.clusters = set.clusters, .machines = {m}, .vips = {}};
+      auto targets = buildMachineTargets(one, o);
+      if (!targets) return tl::unexpected(targets.error());
+      return pool->get(targets->front().ssh);
+    };
+    auto b = BootstrapRunner::prepare(p.set, p.hosts, stateDirFor(o), connector);
     if (!b) {
       std::cerr << "piherd " << o.command << ": bootstrap: " << b.error().message
                 << "\n(no host was touched; --hosts-only prepares the hosts without it)\n";
@@ -96,7 +112,7 @@ int cmdPlan(const CliOptions& o) {
     for (const auto& h : outcomes) {
       if (h.error.empty()) observed.insert(h.machine);
     }
-    auto report = p->bootstrap->run(ReconcileMode::kPlan, observed, nullptr);
+    auto report = p->bootstrap->run(ReconcileMode::kPlan, observed, nullptr, o.prune);
     std::cout << "\n" << renderBootstrap(report, ReconcileMode::kPlan);
     bootstrapPending = report.changesPending();
     failed += !report.error.empty();
@@ -133,7 +149,7 @@ int cmdApply(const CliOptions& o) {
   }
   bool bootstrapOk = true;
   if (p->bootstrap) {
-    auto report = p->bootstrap->run(ReconcileMode::kApply, ready, progress);
+    auto report = p->bootstrap->run(ReconcileMode::kApply, ready, progress, o.prune);
     std::cout << "\n" << renderBootstrap(report, ReconcileMode::kApply);
     bootstrapOk = report.converged();
   }

@@ -16,6 +16,53 @@ constexpr const char* kNodeFactsScript =
 
 bool hasEtcdOrKubeconfig(const NodeFacts& f) { return f.kubeletConf || f.adminConf || f.etcdData; }
 
+// Nodes no Machine declares: removal steps with prune (workers first, then control planes
+// while etcd keeps its quorum), notes without.
+void planRemovals(const BootstrapInput& in, BootstrapPlan& plan) {
+  if (!in.nodesKnown) return;
+  std::set<std::string> declared;
+  for (const Machine* m : in.machines) declared.insert(m->metadata.name);
+  std::vector<ClusterNode> orphans;
+  int controlPlanes = 0, readyControlPlanes = 0;
+  for (const ClusterNode& n : in.nodes) {
+    if (n.controlPlane) {
+      ++controlPlanes;
+      readyControlPlanes += n.ready;
+    }
+    if (!declared.count(n.name)) orphans.push_back(n);
+  }
+  std::stable_sort(orphans.begin(), orphans.end(), [](const ClusterNode& a, const ClusterNode& b) {
+    return a.controlPlane < b.controlPlane;
+  });
+  for (const ClusterNode& n : orphans) {
+    if (!in.prune) {
+      plan.notes.push_back("node " + n.name + " is in the cluster but no Machine declares it: " +
+                           "`piherd apply --prune` drains, deletes and resets it");
+      continue;
+    }
+    if (n.controlPlane) {
+      // etcd changes membership only with a quorum of today's members, and must keep one.
+      int remaining = controlPlanes - 1;
+      int readyRemaining = readyControlPlanes - (n.ready ? 1 : 0);
+      if (remaining < 1 || readyControlPlanes < controlPlanes / 2 + 1 ||
+          readyRemaining < remaining / 2 + 1) {
+        plan.notes.push_back("control plane " + n.name + " is not removed: with " +
+                             std::to_string(readyControlPlanes) + " of " +
+                             std::to_string(controlPlanes) +
+                             " control planes Ready, removing it would break etcd's quorum");
+        continue;
+      }
+      controlPlanes = remaining;
+      readyControlPlanes = readyRemaining;
+    }
+    plan.steps.push_back({.kind = BootstrapStepKind::kRemove,
+                          .machine = n.name,
+                          .controlPlane = n.controlPlane,
+                          .reason = "no Machine declares it",
+                          .address = n.address});
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> nodeFactsCommand() { return {"sh", "-c", kNodeFactsScript}; }
@@ -42,6 +89,7 @@ std::string_view bootstrapStepKindName(BootstrapStepKind kind) {
     case BootstrapStepKind::kInit: return "init";
     case BootstrapStepKind::kCalico: return "calico";
     case BootstrapStepKind::kJoin: return "join";
+    case BootstrapStepKind::kRemove: return "remove";
   }
   return "?";
 }
@@ -158,6 +206,7 @@ Result<BootstrapPlan> planBootstrap(const BootstrapInput& in) {
     }
     plan.steps.push_back(std::move(s));
   }
+  planRemovals(in, plan);
   return plan;
 }
 
@@ -172,6 +221,10 @@ std::string describeStep(const BootstrapStep& s) {
       return std::string(s.reset ? "kubeadm reset -f, then " : "") + "kubeadm join of " +
              s.machine + (s.controlPlane ? " as a control plane" : " as a worker") + " (" +
              s.reason + "; one join at a time)";
+    case BootstrapStepKind::kRemove:
+      return "remove " + s.machine + ": drain, delete the node" +
+             (s.controlPlane ? ", remove its etcd member" : "") + ", kubeadm reset -f on " +
+             (s.address.empty() ? "its host" : s.address) + " (" + s.reason + ")";
   }
   return "?";
 }

@@ -47,6 +47,7 @@ enum class BootstrapStepKind {
   kInit,    // kubeadm init on the init control plane
   kCalico,  // server-side apply of the Calico manifest
   kJoin,    // kubeadm join of one machine (a reset first when `reset`)
+  kRemove,  // a node no Machine declares: drain, delete, remove its etcd member, reset
 };
 std::string_view bootstrapStepKindName(BootstrapStepKind kind);
 
@@ -62,7 +63,16 @@ struct BootstrapStep {
   // nothing runs on it, piherd waits until its Node is Ready (and etcd member healthy).
   bool waitOnly = false;
   std::string reason;   // why: "not initialized", "not joined", "DaemonSet ... differs"
+  std::string address;  // kRemove: the node's InternalIP, where its host is reset
   bool operator==(const BootstrapStep&) const = default;
+};
+
+// A Node of the cluster (from the API).
+struct ClusterNode {
+  std::string name;
+  std::string address;  // InternalIP
+  bool controlPlane = false;  // the node-role.kubernetes.io/control-plane label
+  bool ready = false;
 };
 
 struct BootstrapInput {
@@ -79,6 +89,11 @@ struct BootstrapInput {
   // The machine that held the join lock when the last run ended (state directory): its
   // join was interrupted. "" when the lock is free.
   std::string joinLockHolder;
+  // The cluster's Nodes, when its API answered (nodesKnown): nodes no Machine declares are
+  // removed with `prune` (apply --prune), and only shown otherwise.
+  bool nodesKnown = false;
+  std::vector<ClusterNode> nodes;
+  bool prune = false;
 };
 
 struct BootstrapPlan {
@@ -94,7 +109,11 @@ struct BootstrapPlan {
 
 // The plan: init when no host shows an initialized cluster; Calico when configured and
 // (after init, or) not as wanted; then a join for every machine without kubelet.conf, the
-// interrupted one first, then control planes by name, then workers by name. Pure.
+// interrupted one first, then control planes by name, then workers by name; then, with
+// `prune`, the removal of every node no Machine declares, workers first. A control plane is
+// removed only while etcd keeps its quorum: the Ready control planes, it included, are a
+// majority of today's, and those that remain are a majority of what remains. Without
+// `prune` those nodes are notes. Pure.
 // InvalidArgument when there is no control plane.
 Result<BootstrapPlan> planBootstrap(const BootstrapInput& input);
 

@@ -420,5 +420,39 @@ TEST_F(BootstrapFleetTest, AnAddedWorkerJoinsAloneEvenWhenPiherdIsKilledMidJoin)
   }
 }
 
+// Removing a machine is removing its Machine, and then an explicit --prune: without it plan
+// shows the removal and apply leaves the node alone (a lost file must never wipe a node).
+TEST_F(BootstrapFleetTest, ARemovedWorkerIsDrainedDeletedAndResetOnlyWithPrune) {
+  converge(true);  // h14 is a node
+  ASSERT_EQ(readiness()[host(5).name], "True");
+  writeManifests(false);
+
+  FleetRun plan = piherd("plan");
+  EXPECT_EQ(plan.exitStatus, 0) << plan.out;  // a note, not a pending change: apply would not do it
+  EXPECT_NE(plan.out.find("node " + host(5).name + " is in the cluster but no Machine declares it"),
+            std::string::npos);
+  FleetRun planPrune = piherd("plan", "--prune");
+  EXPECT_EQ(planPrune.exitStatus, 2) << planPrune.out;
+  EXPECT_NE(planPrune.out.find("+ remove " + host(5).name + ": drain, delete the node"),
+            std::string::npos);
+  FleetRun apply = piherd("apply");
+  EXPECT_EQ(apply.exitStatus, 0) << apply.out;
+  EXPECT_EQ(readiness()[host(5).name], "True") << "apply without --prune removed the node";
+  EXPECT_FALSE(on(5, "test -e /etc/kubernetes/kubelet.conf && echo yes", true).empty());
+
+  FleetRun prune = piherd("apply", "--prune");
+  ASSERT_EQ(prune.exitStatus, 0) << prune.out;
+  EXPECT_NE(prune.out.find("done: remove " + host(5).name + ": drain, delete the node, kubeadm "
+                           "reset -f on " + host(5).address),
+            std::string::npos);
+  EXPECT_EQ(readiness().count(host(5).name), 0u) << kubectl("get nodes").out;
+  EXPECT_TRUE(on(5, "test -e /etc/kubernetes/kubelet.conf && echo yes", true).empty())
+      << "the removed host was not reset";
+  auto ready = readiness();
+  EXPECT_EQ(ready.size(), 5u);
+  for (const auto& [name, r] : ready) EXPECT_EQ(r, "True") << name;
+  EXPECT_EQ(piherd("plan").exitStatus, 0);
+}
+
 }  // namespace
 }  // namespace piherd::fleet

@@ -193,6 +193,95 @@ TEST_F(BootstrapPlanTest, AJoinedNodeIsNeverReset) {
   for (const auto& s : plan().steps) EXPECT_NE(s.machine, "master02");
 }
 
+// Nodes of a converged seed cluster, Ready, plus the ones given.
+std::vector<ClusterNode> seedNodes(const ManifestSet& set, std::vector<ClusterNode> extra) {
+  std::vector<ClusterNode> out;
+  for (const Machine& m : set.machines) {
+    out.push_back({.name = m.metadata.name, .address = m.spec.address,
+                   .controlPlane = m.isControlPlane(), .ready = true});
+  }
+  for (auto& n : extra) out.push_back(std::move(n));
+  return out;
+}
+
+TEST_F(BootstrapPlanTest, ANodeNoMachineDeclaresIsOnlyANoteWithoutPruneAndRemovedWithIt) {
+  for (const Machine& m : set_.machines) {
+    in_.facts[m.metadata.name] = m.isControlPlane() ? joinedControlPlane() : joined();
+  }
+  in_.nodesKnown = true;
+  in_.nodes = seedNodes(set_, {{.name = "node09", .address = "192.168.3.29", .ready = true}});
+  BootstrapPlan p = plan();
+  EXPECT_TRUE(p.empty());
+  ASSERT_EQ(p.notes.size(), 1u);
+  EXPECT_NE(p.notes[0].find("--prune"), std::string::npos);
+  in_.prune = true;
+  p = plan();
+  ASSERT_EQ(p.steps.size(), 1u);
+  EXPECT_EQ(p.steps[0].kind, BootstrapStepKind::kRemove);
+  EXPECT_EQ(p.steps[0].address, "192.168.3.29");
+  EXPECT_FALSE(p.steps[0].controlPlane);
+  EXPECT_EQ(describeStep(p.steps[0]),
+            "remove node09: drain, delete the node, kubeadm reset -f on 192.168.3.29 (no Machine "
+            "declares it)");
+  // An unknown node list (the API did not answer) removes nothing.
+  in_.nodesKnown = false;
+  EXPECT_TRUE(plan().empty());
+}
+
+TEST_F(BootstrapPlanTest, AControlPlaneIsRemovedOnlyWhileEtcdKeepsItsQuorum) {
+  for (const Machine& m : set_.machines) {
+    in_.facts[m.metadata.name] = m.isControlPlane() ? joinedControlPlane() : joined();
+  }
+  in_.nodesKnown = true;
+  in_.prune = true;
+  // A fourth control plane no Machine declares, everything Ready: 4 -> 3 keeps quorum.
+  in_.nodes = seedNodes(set_, {{.name = "master04", .controlPlane = true, .ready = true}});
+  BootstrapPlan p = plan();
+  ASSERT_EQ(p.steps.size(), 1u);
+  EXPECT_TRUE(p.steps[0].controlPlane);
+  EXPECT_NE(describeStep(p.steps[0]).find("remove its etcd member"), std::string::npos);
+  // Two of the four are down: removing a healthy one would leave 1 of 3 Ready.
+  in_.nodes = seedNodes(set_, {{.name = "master04", .controlPlane = true, .ready = true}});
+  for (auto& n : in_.nodes) {
+    if (n.name == "master02" || n.name == "master03") n.ready = false;
+  }
+  p = plan();
+  EXPECT_TRUE(p.empty());
+  ASSERT_EQ(p.notes.size(), 1u);
+  EXPECT_NE(p.notes[0].find("quorum"), std::string::npos);
+  // A dead one among four healthy... three Ready of four: removing the dead one is fine.
+  in_.nodes = seedNodes(set_, {{.name = "master04", .controlPlane = true, .ready = false}});
+  EXPECT_EQ(plan().steps.size(), 1u);
+  // Workers go before control planes.
+  in_.nodes = seedNodes(set_, {{.name = "master04", .controlPlane = true, .ready = true},
+                               {.name = "node09", .ready = true}});
+  p = plan();
+  ASSERT_EQ(p.steps.size(), 2u);
+  EXPECT_EQ(p.steps[0].machine, "node09");
+  EXPECT_EQ(p.steps[1].machine, "master04");
+}
+
+TEST_F(BootstrapPlanTest, TheLastControlPlaneIsNeverRemoved) {
+  BootstrapInput in;
+  Machine worker;
+  worker.metadata.name = "node01";
+  worker.spec.role = "worker";
+  Machine cp;
+  cp.metadata.name = "master01";
+  cp.spec.role = "control-plane";
+  in.machines = {&cp, &worker};
+  in.facts["master01"] = joinedControlPlane();
+  in.facts["node01"] = joined();
+  in.nodesKnown = true;
+  in.prune = true;
+  // The cluster's only control-plane node is not master01 (renamed): it stays.
+  in.nodes = {{.name = "old-master", .controlPlane = true, .ready = true},
+              {.name = "node01", .ready = true}};
+  auto p = planBootstrap(in);
+  ASSERT_TRUE(p);
+  for (const auto& s : p->steps) EXPECT_NE(s.kind, BootstrapStepKind::kRemove);
+}
+
 TEST_F(BootstrapPlanTest, NoControlPlaneIsAnError) {
   BootstrapInput in;
   for (const Machine& m : set_.machines) {
