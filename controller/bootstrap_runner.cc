@@ -123,6 +123,8 @@ class BootstrapRunner::Impl {
   Status waitJoined(const BootstrapStep& step);
   Status reset(const std::string& machine);
   std::vector<ClusterNode> listNodes(bool& known);
+  bool etcdHealthy(const std::string& machine);
+  ClusterView collectView(bool initialized);
   Status remove(const BootstrapStep& step, const std::map<std::string, NodeFacts>& facts);
   Status drain(const std::string& node);
   // Removes `node`'s etcd member, if it is still listed, through a control plane's etcd.
@@ -376,16 +378,8 @@ Status BootstrapRunner::Impl::waitJoined(const BootstrapStep& step) {
   }
   say(step.machine, "Node Ready after " + seconds(Clock::now() - start));
   if (!step.controlPlane) return {};
-  // The local etcd member, through the health endpoint kubeadm's own liveness probe uses
-  // (the healthcheck-client certificate kubeadm issued on this host).
-  const std::vector<std::string> health = {
-      "curl", "-sS", "--max-time", "5", "--cacert", "/etc/kubernetes/pki/etcd/ca.crt",
-      "--cert", "/etc/kubernetes/pki/etcd/healthcheck-client.crt", "--key",
-      "/etc/kubernetes/pki/etcd/healthcheck-client.key", "https://127.0.0.1:2379/health"};
   start = Clock::now();
-  while (true) {
-    auto r = transport(step.machine).run(health, {.timeout = std::chrono::seconds(15)});
-    if (r && r->ok() && r->out.find("\"health\":\"true\"") != std::string::npos) break;
+  while (!etcdHealthy(step.machine)) {
     if (Clock::now() - start > timeouts_.etcdHealthy) {
       return makeError(ErrorCode::kDeadlineExceeded,
                        step.machine + ": etcd member not healthy within " +
@@ -465,6 +459,36 @@ Status BootstrapRunner::Impl::join(const BootstrapStep& step) {
   }
   // The lock stays: the next run finishes this host first.
   return last;
+}
+
+bool BootstrapRunner::Impl::etcdHealthy(const std::string& machine) {
+  // The local etcd member, through the health endpoint kubeadm's own liveness probe uses
+  // (the healthcheck-client certificate kubeadm issued on this host).
+  const std::vector<std::string> health = {
+      "curl", "-sS", "--max-time", "5", "--cacert", "/etc/kubernetes/pki/etcd/ca.crt",
+      "--cert", "/etc/kubernetes/pki/etcd/healthcheck-client.crt", "--key",
+      "/etc/kubernetes/pki/etcd/healthcheck-client.key", "https://127.0.0.1:2379/health"};
+  auto r = transport(machine).run(health, {.timeout = std::chrono::seconds(15)});
+  return r && r->ok() && r->out.find("\"health\":\"true\"") != std::string::npos;
+}
+
+ClusterView BootstrapRunner::Impl::collectView(bool initialized) {
+  ClusterView view;
+  view.initialized = initialized;
+  if (!client_) return view;
+  for (ClusterNode& n : listNodes(view.nodesKnown)) view.nodes[n.name] = std::move(n);
+  std::vector<std::thread> workers;
+  std::mutex mu;
+  for (const Machine* m : set_.controlPlanes()) {
+    if (!view.nodes.count(m->metadata.name)) continue;
+    workers.emplace_back([&, name = m->metadata.name] {
+      bool ok = etcdHealthy(name);
+      std::lock_guard<std::mutex> lock(mu);
+      view.etcdHealthy[name] = ok;
+    });
+  }
+  for (auto& t : workers) t.join();
+  return view;
 }
 
 std::vector<ClusterNode> BootstrapRunner::Impl::listNodes(bool& known) {
@@ -620,13 +644,18 @@ BootstrapReport BootstrapRunner::Impl::run(ReconcileMode mode, const std::set<st
   if (plan->initialized && !connected && !plan->empty()) {
     report.plan.notes.push_back("the cluster's API is not reachable: " + connected.error().message);
   }
-  if (mode == ReconcileMode::kPlan || plan->empty()) return report;
+  if (mode == ReconcileMode::kPlan || plan->empty()) {
+    report.view = collectView(plan->initialized);
+    return report;
+  }
 
   if (plan->initialized && !client_) {
     report.error = "the cluster is initialized but its API is not reachable: " +
                    connected.error().message;
+    report.view.initialized = true;
     return report;
   }
+  bool initialized = plan->initialized;
   for (const BootstrapStep& step : plan->steps) {
     Status s;
     switch (step.kind) {
@@ -637,10 +666,12 @@ BootstrapReport BootstrapRunner::Impl::run(ReconcileMode mode, const std::set<st
     }
     if (!s) {
       report.error = describeStep(step) + ": " + s.error().message;
-      return report;
+      break;
     }
     report.done.push_back(describeStep(step));
+    initialized |= step.kind == BootstrapStepKind::kInit;
   }
+  report.view = collectView(initialized);
   return report;
 }
 

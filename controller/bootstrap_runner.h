@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/manifest_set.h"
+#include "controller/bootstrap_status.h"
 #include "controller/host_runner.h"
 #include "reconcilers/bootstrap.h"
 #include "reconcilers/calico_manifest.h"
@@ -45,6 +46,7 @@ struct BootstrapReport {
   BootstrapPlan plan;
   std::vector<std::string> done;  // steps carried out, described
   std::string error;              // the step that failed and why ("" when none did)
+  ClusterView view;               // the cluster as it stands after the run (for status)
   bool changesPending() const { return !plan.empty(); }
   // apply: every machine is a node (or was made one) and nothing failed.
   bool converged() const { return error.empty() && plan.waiting.empty(); }

@@ -12,6 +12,8 @@
 #include "controller/desired_state.h"
 #include "controller/file_store.h"
 #include "controller/host_runner.h"
+#include "controller/machine_status.h"
+#include "controller/vip_status.h"
 #include "controller/pki_setup.h"
 #include "controller/vip_report.h"
 #include "platform/transport_pool.h"
@@ -92,6 +94,46 @@ void reportVirtualIPs(const CliOptions& o, const Prepared& p,
   if (!errors.empty()) std::cerr << errors;
 }
 
+// The Cluster's and every Machine's status after the bootstrap (docs/api.md), to the state
+// directory: the host facets' conditions (as `piherd run` writes them) plus Joined and
+// NodeReady, and the Cluster's initialized, controlPlaneReady and etcdHealthy.
+void writeClusterStatus(const CliOptions& o, const Prepared& p,
+                        const std::vector<HostOutcome>& outcomes, const BootstrapReport& report) {
+  FileStore store({.stateDir = stateDirFor(o)});
+  auto prior = store.readStatus();
+  const std::string now = rfc3339Now();
+  std::string errors;
+  for (const HostOutcome& outcome : outcomes) {
+    const Machine* spec = p.set.findMachine(outcome.machine);
+    if (!spec) continue;
+    Machine m = *spec;
+    MachineStatus previous;
+    if (prior) {
+      if (auto it = prior->machines.find(m.metadata.name); it != prior->machines.end()) {
+        previous = it->second.status;
+      }
+    }
+    m.status = machineStatusFrom(previous, outcome, now, m.metadata.generation);
+    applyNodeConditions(m.status, m, report.view, now, m.metadata.generation);
+    if (auto s = store.updateStatus(m); !s) errors += s.error().message + "\n";
+  }
+  if (const Cluster* spec = p.set.cluster()) {
+    Cluster c = *spec;
+    ClusterStatus previous;
+    if (prior) {
+      if (auto it = prior->clusters.find(c.metadata.name); it != prior->clusters.end()) {
+        previous = it->second.status;
+      }
+    }
+    c.status = clusterStatusFrom(previous, p.set.machines, report.view, now, c.metadata.generation);
+    if (auto s = store.updateStatus(c); !s) errors += s.error().message + "\n";
+    std::cout << "Cluster " << c.metadata.name << ": " << c.status.phase << ", initialized "
+              << (c.status.initialized.value_or(false) ? "yes" : "no") << ", control planes Ready "
+              << c.status.controlPlaneReady << ", etcd healthy " << c.status.etcdHealthy << "\n";
+  }
+  if (!errors.empty()) std::cerr << errors;
+}
+
 }  // namespace
 
 int cmdPlan(const CliOptions& o) {
@@ -151,6 +193,7 @@ int cmdApply(const CliOptions& o) {
   if (p->bootstrap) {
     auto report = p->bootstrap->run(ReconcileMode::kApply, ready, progress, o.prune);
     std::cout << "\n" << renderBootstrap(report, ReconcileMode::kApply);
+    writeClusterStatus(o, *p, outcomes, report);
     bootstrapOk = report.converged();
   }
   std::cout << "\nApply: " << converged << "/" << outcomes.size() << " machines converged"

@@ -309,6 +309,28 @@ TEST_F(BootstrapFleetTest, FromBareHostsOneApplyBuildsTheClusterAndASecondChange
       << env.out;
   EXPECT_NE(env.out.find("CALICO_IPV4POOL_VXLAN=Always"), std::string::npos) << env.out;
 
+  // The status piherd wrote to the state directory (docs/api.md).
+  {
+    Json c = Json::parse(readLocalFile(*dir_ + "/state/status/clusters/fleet.json"), nullptr, false);
+    ASSERT_FALSE(c.is_discarded());
+    EXPECT_EQ(c["status"].value("initialized", false), true) << c.dump();
+    EXPECT_EQ(c["status"].value("controlPlaneReady", ""), "3/3") << c.dump();
+    EXPECT_EQ(c["status"].value("etcdHealthy", ""), "3/3") << c.dump();
+    EXPECT_EQ(c["status"].value("phase", ""), "Ready") << c.dump();
+    for (size_t i = 0; i < 5; ++i) {
+      Json m = Json::parse(readLocalFile(*dir_ + "/state/status/machines/" + host(i).name + ".json"),
+                           nullptr, false);
+      ASSERT_FALSE(m.is_discarded()) << host(i).name;
+      std::map<std::string, std::string> conds;
+      for (const Json& k : m["status"].value("conditions", Json::array())) {
+        conds[k.value("type", "")] = k.value("status", "");
+      }
+      EXPECT_EQ(conds["Joined"], "True") << m.dump();
+      EXPECT_EQ(conds["NodeReady"], "True") << m.dump();
+      EXPECT_EQ(m["status"].value("phase", ""), "Ready") << m.dump();
+    }
+  }
+
   // One init; the joins one after another; no join file and no token of piherd's left.
   expectOneInitAndNoOverlappingJoins(allInvocations(5));
   for (size_t i = 0; i < 5; ++i) {

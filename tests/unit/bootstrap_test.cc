@@ -9,6 +9,8 @@
 
 #include "api/manifest_set.h"
 #include "controller/bootstrap_runner.h"
+#include "controller/bootstrap_status.h"
+#include "controller/machine_status.h"
 
 namespace piherd {
 namespace {
@@ -290,6 +292,67 @@ TEST_F(BootstrapPlanTest, NoControlPlaneIsAnError) {
   auto p = planBootstrap(in);
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().code, ErrorCode::kInvalidArgument);
+}
+
+// The status contract: the Cluster's counts and phase, each Machine's Joined and NodeReady.
+TEST(BootstrapStatusTest, ClusterCountsAndPhaseFollowTheNodesAndEtcd) {
+  ManifestSet set = seed();
+  ClusterView view;
+  ClusterStatus s = clusterStatusFrom({}, set.machines, view, "t0", 1);
+  EXPECT_EQ(s.phase, "Bootstrapping");
+  EXPECT_EQ(s.initialized, false);
+  EXPECT_EQ(s.controlPlaneReady, "0/3");
+
+  view.initialized = true;
+  view.nodesKnown = true;
+  for (const Machine& m : set.machines) {
+    view.nodes[m.metadata.name] = {.name = m.metadata.name, .controlPlane = m.isControlPlane(),
+                                   .ready = true};
+    if (m.isControlPlane()) view.etcdHealthy[m.metadata.name] = true;
+  }
+  s = clusterStatusFrom(s, set.machines, view, "t1", 1);
+  EXPECT_EQ(s.phase, "Ready");
+  EXPECT_EQ(s.initialized, true);
+  EXPECT_EQ(s.controlPlaneReady, "3/3");
+  EXPECT_EQ(s.etcdHealthy, "3/3");
+  const Condition* c = findCondition(s.conditions, "ControlPlaneReady");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->status, "True");
+
+  view.nodes["master02"].ready = false;
+  view.etcdHealthy["master02"] = false;
+  s = clusterStatusFrom(s, set.machines, view, "t2", 1);
+  EXPECT_EQ(s.phase, "Degraded");  // it was Ready before
+  EXPECT_EQ(s.controlPlaneReady, "2/3");
+  EXPECT_EQ(s.etcdHealthy, "2/3");
+  EXPECT_EQ(findCondition(s.conditions, "ControlPlaneReady")->lastTransitionTime, "t2");
+}
+
+TEST(BootstrapStatusTest, MachinesGetJoinedAndNodeReadyAndAPreparedHostThatIsNoNodeIsJoining) {
+  ManifestSet set = seed();
+  const Machine& m = *set.findMachine("node01");
+  ClusterView view{.initialized = true, .nodesKnown = true};
+  MachineStatus st{.phase = "Ready"};
+  applyNodeConditions(st, m, view, "t0", 1);
+  EXPECT_EQ(st.phase, "Joining");
+  EXPECT_EQ(findCondition(st.conditions, "Joined")->status, "False");
+  EXPECT_EQ(findCondition(st.conditions, "NodeReady")->status, "False");
+
+  view.nodes["node01"] = {.name = "node01", .ready = true};
+  st.phase = "Ready";
+  applyNodeConditions(st, m, view, "t1", 1);
+  EXPECT_EQ(st.phase, "Ready");
+  EXPECT_EQ(findCondition(st.conditions, "Joined")->status, "True");
+  EXPECT_EQ(findCondition(st.conditions, "NodeReady")->status, "True");
+
+  view.nodes["node01"].ready = false;
+  applyNodeConditions(st, m, view, "t2", 1);
+  EXPECT_EQ(st.phase, "Degraded");
+  EXPECT_EQ(findCondition(st.conditions, "NodeReady")->status, "False");
+
+  ClusterView unknown{.initialized = true};
+  applyNodeConditions(st, m, unknown, "t3", 1);
+  EXPECT_EQ(findCondition(st.conditions, "Joined")->status, "Unknown");
 }
 
 TEST(NodeFactsTest, ParsesTheFactsCommandsLinesAndRefusesAFailedRun) {
