@@ -24,6 +24,8 @@ if command -v ccache >/dev/null; then
 fi
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" \
   -DPIHERD_WERROR="${PIHERD_WERROR:-ON}" "${launcher[@]}" ${PIHERD_CMAKE_ARGS:-} >/dev/null
-cmake --build "$BUILD_DIR" -j"${JOBS:-2}"
+# BUILD_TARGETS (e.g. "piherd piherd_unit_tests") builds only those: enough for -L unit.
+# shellcheck disable=SC2086
+cmake --build "$BUILD_DIR" -j"${JOBS:-2}" ${BUILD_TARGETS:+--target $BUILD_TARGETS}
 # Unit tests run two at a time; fleet tests are RUN_SERIAL, so they still run one by one.
 ctest --test-dir "$BUILD_DIR" -j"${JOBS:-2}" --output-on-failure --timeout 1500 "$@"
