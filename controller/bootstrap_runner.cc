@@ -9,6 +9,7 @@
 
 #include "api/cluster.h"
 #include "controller/file_store.h"
+#include "controller/url_fetch.h"
 #include "kube/http_kube_client.h"
 #include "kube/kube_config.h"
 #include "reconcilers/kubeadm_config.h"
@@ -32,10 +33,10 @@ kube::Resource daemonSets() { return {"apps", "v1", "daemonsets", true}; }
 Result<std::string> readCalicoManifest(const Cluster& cluster) {
   const std::string& ref = cluster.spec.cni.calico.manifest;
   const std::string where = "Cluster/" + cluster.metadata.name + ": spec.cni.calico.manifest";
-  if (ref.rfind("http://", 0) == 0 || ref.rfind("https://", 0) == 0) {
-    return makeError(ErrorCode::kInvalidArgument,
-                     where + ": a URL is not fetched by this version; download the manifest "
-                             "and name the file");
+  if (isHttpUrl(ref)) {
+    auto body = fetchUrl(ref, {.maxBytes = kMaxCalicoManifestBytes});
+    if (!body) return makeError(ErrorCode::kInvalidArgument, where + ": " + body.error().message);
+    return body;
   }
   std::string path = resolveManifestPath(cluster.source, ref);
   std::ifstream in(path, std::ios::binary);
@@ -246,7 +247,7 @@ void BootstrapRunner::Impl::checkCalico(BootstrapInput& input) {
   if (ds) live = *ds;
   for (const std::string& line : piherd::checkCalico(live, pool, *calicoDesired_)) {
     // The pool is calico-node's to create; it is reported, never a reason to re-apply.
-    if (line.rfind("IPPool", 0) != 0) input.calicoMismatches.push_back(line);
+    (line.rfind("IPPool", 0) == 0 ? input.calicoNotes : input.calicoMismatches).push_back(line);
   }
 }
 

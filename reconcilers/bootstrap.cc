@@ -155,10 +155,13 @@ Result<BootstrapPlan> planBootstrap(const BootstrapInput& in) {
       plan.steps.push_back({.kind = BootstrapStepKind::kCalico, .reason = "after init"});
     } else if (!in.calicoKnown) {
       plan.notes.push_back("Calico not checked: the cluster's API did not answer");
-    } else if (!in.calicoMismatches.empty()) {
-      std::string why;
-      for (const auto& l : in.calicoMismatches) why += (why.empty() ? "" : "; ") + l;
-      plan.steps.push_back({.kind = BootstrapStepKind::kCalico, .reason = why});
+    } else {
+      for (const auto& l : in.calicoNotes) plan.notes.push_back("Calico: " + l);
+      if (!in.calicoMismatches.empty()) {
+        std::string why;
+        for (const auto& l : in.calicoMismatches) why += (why.empty() ? "" : "; ") + l;
+        plan.steps.push_back({.kind = BootstrapStepKind::kCalico, .reason = why});
+      }
     }
   }
 

@@ -85,7 +85,8 @@ struct BootstrapInput {
   // wanted; unknown when the cluster is not initialized or its API did not answer).
   bool calicoConfigured = false;
   bool calicoKnown = false;
-  std::vector<std::string> calicoMismatches;  // DaemonSet lines only (checkCalico)
+  std::vector<std::string> calicoMismatches;  // DaemonSet lines (checkCalico): re-applied
+  std::vector<std::string> calicoNotes;       // IPPool lines: reported, never "fixed"
   // The machine that held the join lock when the last run ended (state directory): its
   // join was interrupted. "" when the lock is free.
   std::string joinLockHolder;
