@@ -650,6 +650,14 @@ BootstrapReport BootstrapRunner::Impl::run(ReconcileMode mode, const std::set<st
     return report;
   }
 
+  // One piherd changes the cluster at a time: the state directory's lock (which `piherd run`
+  // holds too) is taken for the steps, so two applies never join two hosts at once.
+  auto lock = StateDirLock::acquire(stateDir_);
+  if (!lock) {
+    report.error = "the bootstrap needs the state directory to itself: " + lock.error().message;
+    report.view.initialized = plan->initialized;
+    return report;
+  }
   if (plan->initialized && !client_) {
     report.error = "the cluster is initialized but its API is not reachable: " +
                    connected.error().message;
