@@ -77,6 +77,11 @@ struct Spoiled {
   std::string line;     // its replacement ("" removes it)
   std::string message;  // expected in the error
 };
+// What gtest shows for a case (and what ctest's discovered test names carry): the fields, not
+// the object's bytes, which hold heap addresses and made the names change from run to run.
+void PrintTo(const Spoiled& s, std::ostream* os) {
+  *os << s.name << ": " << ::testing::PrintToString(s.line);
+}
 
 class SpoiledAnswer : public ::testing::TestWithParam<Spoiled> {};
 
