@@ -37,8 +37,10 @@ tests/fleet/fleet up "$HOSTS"
 
 step "Writing manifests for the fleet to $DEMO_DIR"
 rm -rf "$DEMO_DIR" && mkdir -p "$DEMO_DIR"
-python3 scripts/demo_manifests.py "$PIHERD_FLEET_RUN/inventory.json" "$DEMO_DIR"
-cp tests/unit/testdata/calico.yaml "$DEMO_DIR/calico.yaml"  # a trimmed official calico.yaml
+# Calico: a trimmed copy of the official calico.yaml (outside DEMO_DIR: piherd reads every
+# manifest there as its own).
+python3 scripts/demo_manifests.py "$PIHERD_FLEET_RUN/inventory.json" "$DEMO_DIR" \
+  "$PWD/tests/unit/testdata/calico.yaml"
 ls "$DEMO_DIR"
 "$PIHERD" validate -f "$DEMO_DIR"
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Writes piherd manifests for the hosts of a test fleet (tests/fleet/fleet's inventory).
 
-Usage: demo_manifests.py INVENTORY.json OUTDIR
+Usage: demo_manifests.py INVENTORY.json OUTDIR CALICO_MANIFEST
 
 The first three hosts are control planes behind the VIP (the first one alone when there are
 fewer than three), the rest are workers; packages come from the fleet's local, signed
 Kubernetes-style repository (kubeadm, kubelet and the apiserver are test stand-ins there,
-tests/standins/); Calico is the manifest demo.sh copies beside these files; SSH uses the
+tests/standins/); Calico is CALICO_MANIFEST (an absolute path: a manifest in OUTDIR would be
+read as one of piherd's); SSH uses the
 fleet's key and known_hosts, with strict host-key checking.
 """
 import ipaddress
@@ -15,7 +16,7 @@ import sys
 
 
 def main():
-    inventory_path, out = sys.argv[1], sys.argv[2]
+    inventory_path, out, calico = sys.argv[1], sys.argv[2], sys.argv[3]
     with open(inventory_path) as f:
         inv = json.load(f)
     network = ipaddress.ip_network(inv["network"])
@@ -34,7 +35,7 @@ spec:
     podSubnet: 10.244.0.0/16
   cni:
     calico:
-      manifest: calico.yaml
+      manifest: {calico}
       mode: VXLAN
   packages:
     repository: {repo}
