@@ -66,6 +66,19 @@ bool nodeReady(const KJson& node) {
   return false;
 }
 
+// curl on a control plane to its local etcd, with the healthcheck-client certificate kubeadm
+// issued there for etcd's own liveness probe (no etcd client needs to be installed). A body,
+// when given, is read from stdin.
+std::vector<std::string> etcdCurl(const std::string& path, bool post) {
+  std::vector<std::string> argv = {
+      "curl", "-sS", "--max-time", "10", "--cacert", "/etc/kubernetes/pki/etcd/ca.crt",
+      "--cert", "/etc/kubernetes/pki/etcd/healthcheck-client.crt", "--key",
+      "/etc/kubernetes/pki/etcd/healthcheck-client.key"};
+  if (post) argv.insert(argv.end(), {"-X", "POST", "--data-binary", "@-"});
+  argv.push_back("https://127.0.0.1:2379" + path);
+  return argv;
+}
+
 }  // namespace
 
 std::string redactKubeadmOutput(const std::string& output, size_t lines) {
@@ -463,12 +476,8 @@ Status BootstrapRunner::Impl::join(const BootstrapStep& step) {
 }
 
 bool BootstrapRunner::Impl::etcdHealthy(const std::string& machine) {
-  // The local etcd member, through the health endpoint kubeadm's own liveness probe uses
-  // (the healthcheck-client certificate kubeadm issued on this host).
-  const std::vector<std::string> health = {
-      "curl", "-sS", "--max-time", "5", "--cacert", "/etc/kubernetes/pki/etcd/ca.crt",
-      "--cert", "/etc/kubernetes/pki/etcd/healthcheck-client.crt", "--key",
-      "/etc/kubernetes/pki/etcd/healthcheck-client.key", "https://127.0.0.1:2379/health"};
+  // The local etcd member, through the health endpoint kubeadm's own liveness probe uses.
+  const std::vector<std::string> health = etcdCurl("/health", false);
   auto r = transport(machine).run(health, {.timeout = std::chrono::seconds(15)});
   return r && r->ok() && r->out.find("\"health\":\"true\"") != std::string::npos;
 }
@@ -550,15 +559,10 @@ Status BootstrapRunner::Impl::drain(const std::string& node) {
 
 Status BootstrapRunner::Impl::removeEtcdMember(const std::string& node,
                                                const std::map<std::string, NodeFacts>& facts) {
-  // etcd's v3 JSON gateway on a remaining control plane, with the healthcheck-client
-  // certificate kubeadm issued there (curl on the host: no etcd client is needed).
+  // etcd's v3 JSON gateway on a remaining control plane.
   auto call = [&](const std::string& host, const std::string& path, const std::string& body) {
-    return transport(host).run(
-        {"curl", "-sS", "--max-time", "10", "--cacert", "/etc/kubernetes/pki/etcd/ca.crt",
-         "--cert", "/etc/kubernetes/pki/etcd/healthcheck-client.crt", "--key",
-         "/etc/kubernetes/pki/etcd/healthcheck-client.key", "-X", "POST", "--data-binary", "@-",
-         "https://127.0.0.1:2379" + path},
-        {.stdinData = body, .timeout = std::chrono::seconds(20)});
+    return transport(host).run(etcdCurl(path, true),
+                               {.stdinData = body, .timeout = std::chrono::seconds(20)});
   };
   std::string last = "no joined control plane answered";
   for (const Machine* m : set_.controlPlanes()) {
